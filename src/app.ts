@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from './db/db.js';
+import { authHook } from './http/auth.js';
+import { handleError, problem, sendProblem } from './http/problem.js';
+import type { AppContext, Services, TApp } from './http/types.js';
+import { ClubsService, registerClubsRoutes } from './modules/clubs/index.js';
+import { MembersService, registerMembersRoutes } from './modules/members/index.js';
+import { OrdersService, registerOrdersRoutes } from './modules/orders/index.js';
+import { PointsService, registerPointsRoutes } from './modules/points/index.js';
+
+export const API_VERSION = '0.1.0';
+
+export interface BuildAppOptions {
+  db: Db;
+  /** The time source for business rules; tests move it to cross return windows. */
+  clock?: () => Date;
+  logger?: FastifyServerOptions['logger'];
+  bodyLimitBytes?: number;
+}
+
+export function createServices(db: Db, clock: () => Date): Services {
+  const clubs = new ClubsService(db);
+  const members = new MembersService(db);
+  const points = new PointsService(db, members, clock);
+  const orders = new OrdersService(db, clubs, members, points, clock);
+  return { clubs, members, points, orders };
+}
+
+/** Builds the HTTP app without listening: `main` listens, tests use `app.inject()`. */
+export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx: AppContext }> {
+  const clock = opts.clock ?? (() => new Date());
+  const bodyLimit = opts.bodyLimitBytes ?? 1024 * 1024;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit,
+    // A client-supplied request id is kept (so a shop can correlate), otherwise one is made.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, problem(req, 'route_not_found', `No route ${req.method} ${req.url.split('?')[0]}.`)),
+  );
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', String(req.id));
+  });
+
+  const ctx: AppContext = { db: opts.db, services: createServices(opts.db, clock), clock };
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Vafa API',
+        version: API_VERSION,
+        description:
+          'Vafa (وفا) is a customer club for online shops: members, orders and an exact points ledger. ' +
+          'Errors are RFC 9457 problem+json with a stable `code` (see docs/errors.md). Amounts are integer rials.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A club API key (vafa_sk_…).' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/healthz', {
+    schema: {
+      tags: ['system'],
+      summary: 'Liveness and database reachability',
+      response: {
+        200: z.object({ status: z.literal('ok'), database: z.enum(['pglite', 'postgres']) }),
+        503: z.object({ status: z.literal('unavailable'), database: z.enum(['pglite', 'postgres']) }),
+      },
+    },
+    handler: async (_req, reply) => {
+      const ok = await opts.db.ping(2000);
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: ok ? 'ok' : 'unavailable', database: opts.db.kind } as never);
+    },
+  });
+
+  await app.register(async (v1) => {
+    const scoped = v1 as unknown as TApp;
+    scoped.decorateRequest('clubId', '');
+    scoped.addHook('onRequest', authHook(ctx));
+    registerClubsRoutes(scoped, ctx);
+    registerMembersRoutes(scoped, ctx);
+    registerPointsRoutes(scoped, ctx);
+    registerOrdersRoutes(scoped, ctx, { batchBodyLimit: bodyLimit * 8 });
+  });
+
+  return { app, ctx };
+}

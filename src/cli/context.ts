@@ -1,0 +1,29 @@
+import { loadConfig, type TConfig } from '../config.js';
+import { type Db, openDb } from '../db/db.js';
+import { migrate } from '../db/migrations.js';
+
+/** Opens the configured database (migrated) for a CLI command; the caller closes it. */
+export async function openConfiguredDb(
+  config: TConfig = loadConfig(),
+  lockInfo: Record<string, unknown> = {},
+): Promise<Db> {
+  const db = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    poolMax: config.VAFA_DB_POOL_MAX,
+    lockInfo: { command: process.argv.slice(2).join(' '), ...lockInfo },
+  });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+export function describeDb(config: TConfig): string {
+  if (!config.DATABASE_URL) return `embedded PostgreSQL (PGlite) in ${config.dataDir}`;
+  const url = new URL(config.DATABASE_URL);
+  return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}

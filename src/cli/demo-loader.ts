@@ -1,0 +1,98 @@
+import { createServices } from '../app.js';
+import type { Db } from '../db/db.js';
+import { generateDemoClub } from '../modules/demo/index.js';
+import type { TCreateOrder } from '../modules/orders/index.js';
+
+export interface DemoLoadResult {
+  clubId: string;
+  apiKey: string;
+  members: number;
+  orders: number;
+  returns: number;
+  seconds: number;
+}
+
+/**
+ * Loads a realistic demo club through the same services the API uses (so its ledger is as exact as
+ * any club's): members, orders with their final statuses, returns, then releases matured points.
+ */
+export async function loadDemoClub(
+  db: Db,
+  opts: { members?: number; orders?: number; seed?: number; onProgress?: (msg: string) => void } = {},
+): Promise<DemoLoadResult> {
+  const started = Date.now();
+  const say = opts.onProgress ?? (() => {});
+  const services = createServices(db, () => new Date());
+  const demo = generateDemoClub({
+    members: opts.members ?? 5000,
+    orders: opts.orders ?? 50_000,
+    seed: opts.seed ?? 1403,
+  });
+  const { club, apiKey } = await services.clubs.createClub('فروشگاه نمونه وفا (Vafa demo shop)');
+  const clubId = club.id;
+
+  say(`members: 0/${demo.members.length}`);
+  for (let i = 0; i < demo.members.length; i += 1000) {
+    const slice = demo.members.slice(i, i + 1000);
+    await db.transaction(async (tx) => {
+      for (const m of slice) {
+        await services.members.upsertIn(tx, clubId, m.externalId, {
+          first_name: m.firstName,
+          last_name: m.lastName,
+          mobile: m.mobile,
+          email: m.email,
+          city: m.city,
+          province: m.province,
+          birth_date: m.birthDate,
+          gender: m.gender,
+          consent_sms: m.consentSms,
+          consent_email: m.consentEmail,
+        });
+      }
+    });
+    say(`members: ${Math.min(i + 1000, demo.members.length)}/${demo.members.length}`);
+  }
+
+  for (let i = 0; i < demo.orders.length; i += 1000) {
+    const batch: TCreateOrder[] = demo.orders.slice(i, i + 1000).map((o) => ({
+      externalId: o.externalId,
+      memberExternalId: o.memberExternalId,
+      placedAt: o.placedAt,
+      totalRials: o.totalRials,
+      status: o.status,
+      statusAt: o.deliveredAt ?? o.placedAt,
+      promisedDeliveryAt: o.promisedDeliveryAt,
+      lines: o.lines.map((l) => ({
+        sku: l.sku,
+        category: l.category,
+        quantity: l.quantity,
+        unitPriceRials: l.unitPriceRials,
+      })),
+    }));
+    const results = await services.orders.createOrders(clubId, batch);
+    const failed = results.filter((r) => r.status >= 400);
+    if (failed.length) throw new Error(`demo orders refused: ${JSON.stringify(failed.slice(0, 3))}`);
+    say(`orders: ${Math.min(i + 1000, demo.orders.length)}/${demo.orders.length}`);
+  }
+
+  let returns = 0;
+  for (const o of demo.orders) {
+    if (!o.returned) continue;
+    await services.orders.createReturn(clubId, o.externalId, {
+      externalId: o.returned.externalId,
+      amountRials: o.returned.amountRials,
+      at: o.returned.at,
+    });
+    returns++;
+  }
+  say(`returns: ${returns}`);
+  await services.points.releaseMatured(clubId);
+  return {
+    clubId,
+    apiKey,
+    members: demo.members.length,
+    orders: demo.orders.length,
+    returns,
+    seconds: (Date.now() - started) / 1000,
+  };
+}

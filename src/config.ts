@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The process configuration, parsed once from the environment at start.
+ * Every invalid variable is reported at once (`NAME: message`) and the result is frozen,
+ * so nothing later can read `process.env` behind its back.
+ */
+const ZConfig = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** When set, Vafa runs on this PostgreSQL server instead of the embedded PGlite. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Where the embedded database keeps its files. */
+  VAFA_DATA_DIR: z.string().min(1).default('./.vafa'),
+  /** Connections in the PostgreSQL pool (ignored on PGlite, which has one). */
+  VAFA_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest request body accepted on ordinary routes; batch routes allow 8× this. */
+  VAFA_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+});
+
+export type TConfig = Readonly<z.infer<typeof ZConfig>> & { readonly dataDir: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TConfig {
+  // Empty strings are treated as unset: a blank `DATABASE_URL=` in a .env file means "embedded".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ZConfig.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  return Object.freeze({ ...parsed.data, dataDir: path.resolve(parsed.data.VAFA_DATA_DIR) });
+}

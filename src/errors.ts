@@ -1,0 +1,81 @@
+/**
+ * Every error a client can see has a stable code. The code is the contract; the message is for people.
+ * `docs/errors.md` lists the same table: keep them together.
+ */
+export const ERROR_CODES = {
+  /** The request body, query or path did not match the schema; `errors` names each field. */
+  validation_failed: 400,
+  /** The body is not valid JSON, or the content type is not supported. */
+  malformed_request: 400,
+  /** No `Authorization: Bearer <key>` header was sent. */
+  unauthenticated: 401,
+  /** The API key is unknown or has been revoked. */
+  invalid_api_key: 401,
+  /** The resource does not exist in this club (another club's ids answer this too, never data). */
+  not_found: 404,
+  /** The member named in the body (`memberExternalId`) does not exist in this club; create it first. */
+  member_not_found: 422,
+  /** Another member of this club already has this mobile number. */
+  duplicate_mobile: 409,
+  /** The order named in the path does not exist in this club. */
+  order_not_found: 404,
+  /** The route does not exist. */
+  route_not_found: 404,
+  /** The HTTP method is not allowed on this route. */
+  method_not_allowed: 405,
+  /** The same idempotency key (or order/return externalId) was used before with a different body. */
+  idempotency_conflict: 409,
+  /** A request with the same idempotency key is still being processed; retry later. */
+  idempotency_in_progress: 409,
+  /** The order cannot move from its current status to the requested one (e.g. delivered → paid). */
+  invalid_status_transition: 409,
+  /** A return or cancellation is not possible in the order's current status. */
+  order_not_returnable: 409,
+  /** The return asks for more than is left to return on the order. */
+  return_exceeds_order: 409,
+  /** The member does not have enough available points for this movement. */
+  insufficient_points: 409,
+  /** The embedded database is held by another running Vafa process. */
+  database_locked: 409,
+  /** The request body is larger than the route's limit. */
+  payload_too_large: 413,
+  /** The media type is not `application/json`. */
+  unsupported_media_type: 415,
+  /** Too many requests; see `Retry-After`. */
+  rate_limited: 429,
+  /** The database could not be reached; the request may be retried. */
+  service_unavailable: 503,
+  /** An unexpected error; the log has the details under the request id. */
+  internal_error: 500,
+} as const satisfies Record<string, number>;
+
+export type TErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldError {
+  /** JSON path of the offending field, dotted (`lines.0.quantity`). */
+  field: string;
+  /** Where the field is: body (default), query, path or header. */
+  in?: 'body' | 'query' | 'path' | 'header';
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: TErrorCode,
+    message: string,
+    readonly details: { errors?: FieldError[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERROR_CODES[code];
+  }
+}
+
+export function notFound(what: string, id: string, code: TErrorCode = 'not_found'): AppError {
+  return new AppError(code, `${what} '${id}' was not found in this club.`);
+}
+
+export function fieldError(field: string, message: string): AppError {
+  return new AppError('validation_failed', `${field}: ${message}`, { errors: [{ field, message }] });
+}

@@ -1,0 +1,135 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, ERROR_CODES, type TErrorCode } from '../errors.js';
+
+export const PROBLEM_TYPE_BASE = 'https://github.com/vafa-club/vafa/blob/main/docs/errors.md#';
+
+/** RFC 9457 problem details, with Vafa's stable `code` and the offending fields. */
+export const ZProblem = z
+  .object({
+    type: z.string().describe('A link to the code in docs/errors.md.'),
+    title: z.string().describe('A short, human-readable summary of the code.'),
+    status: z.number().int(),
+    detail: z.string().describe('What went wrong in this request.'),
+    code: z.string().describe('Stable machine-readable error code; see docs/errors.md.'),
+    instance: z.string().optional().describe('The request path.'),
+    requestId: z.string().describe('Quote this when asking for help; the server log has the details.'),
+    errors: z
+      .array(
+        z.object({
+          field: z.string().describe('Dotted path of the field (lines.0.quantity).'),
+          in: z.enum(['body', 'query', 'path', 'header']).optional(),
+          message: z.string(),
+        }),
+      )
+      .optional()
+      .describe('One item per offending field.'),
+  })
+  .meta({ id: 'Problem' });
+export type TProblem = z.infer<typeof ZProblem>;
+
+const TITLES: Partial<Record<TErrorCode, string>> = {
+  validation_failed: 'The request is not valid',
+  malformed_request: 'The request could not be read',
+  unauthenticated: 'Authentication required',
+  invalid_api_key: 'Invalid API key',
+  not_found: 'Not found',
+  route_not_found: 'No such route',
+  payload_too_large: 'Request body too large',
+  internal_error: 'Internal server error',
+};
+
+function title(code: TErrorCode): string {
+  return TITLES[code] ?? code.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+}
+
+export function problem(
+  req: FastifyRequest,
+  code: TErrorCode,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): TProblem {
+  return {
+    type: PROBLEM_TYPE_BASE + code,
+    title: title(code),
+    status: ERROR_CODES[code],
+    detail,
+    code,
+    instance: req.url.split('?')[0] ?? req.url,
+    requestId: String(req.id),
+    ...extra,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, body: TProblem): FastifyReply {
+  return reply.code(body.status).type('application/problem+json; charset=utf-8').send(body);
+}
+
+const CONTEXT_TO_IN: Record<string, 'body' | 'query' | 'path' | 'header'> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
+
+/**
+ * The one error handler. AppErrors keep their code; Fastify's own 4xx (bad JSON, oversize bodies,
+ * unsupported media types) get stable codes too; anything else is a generic 500 whose original is only
+ * in the log, under the request id, so no stack trace ever reaches a client.
+ */
+export function handleError(
+  err: FastifyError | Error,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (err instanceof AppError) {
+    return sendProblem(reply, problem(req, err.code, err.message, err.details));
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where =
+      CONTEXT_TO_IN[(err as { validationContext?: string }).validationContext ?? 'body'] ?? 'body';
+    const errors = err.validation.map((v) => ({
+      field: v.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)',
+      in: where,
+      message: v.message ?? 'invalid',
+    }));
+    const first = errors[0]!;
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    return sendProblem(
+      reply,
+      problem(req, 'validation_failed', `${first.field}: ${first.message}${more}`, { errors }),
+    );
+  }
+  const fe = err as FastifyError;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
+    return sendProblem(
+      reply,
+      problem(req, 'payload_too_large', 'The request body is larger than this route accepts.'),
+    );
+  }
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.statusCode === 415) {
+    return sendProblem(reply, problem(req, 'unsupported_media_type', 'Send the body as application/json.'));
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    // Malformed JSON, empty JSON bodies, bad content length: the message says which, without internals.
+    const detail =
+      err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+        ? 'The body is not valid JSON.'
+        : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? 'The body is empty but the content type says JSON.'
+          : 'The request could not be read.';
+    return sendProblem(reply, problem(req, 'malformed_request', detail));
+  }
+  const pgCode = (err as { code?: string }).code;
+  if (pgCode === 'ECONNREFUSED' || pgCode === '57P01' || pgCode === '57P03' || pgCode === '08006') {
+    req.log.error({ err }, 'database unavailable');
+    reply.header('retry-after', '5');
+    return sendProblem(
+      reply,
+      problem(req, 'service_unavailable', 'The database is unavailable; retry shortly.'),
+    );
+  }
+  req.log.error({ err }, 'unhandled error');
+  return sendProblem(reply, problem(req, 'internal_error', 'An unexpected error occurred.'));
+}

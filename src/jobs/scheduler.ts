@@ -1,0 +1,58 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db } from '../db/db.js';
+import type { Services } from '../http/types.js';
+
+export interface Job {
+  id: string;
+  /** How often the job runs. */
+  everyMs: number;
+  /** A run longer than this is logged as slow; the next run waits for it (never overlaps). */
+  slowMs: number;
+  handler: () => Promise<unknown>;
+}
+
+/** Points whose return window has passed become available even for members nobody asks about. */
+export function releaseMaturedPointsJob(db: Db, services: Services): Job {
+  return {
+    id: 'release-matured-points',
+    everyMs: 60_000,
+    slowMs: 30_000,
+    handler: async () => {
+      const { rows } = await db.query<{ club_id: string }>('select club_id from clubs');
+      let released = 0;
+      for (const r of rows) released += await services.points.releaseMatured(r.club_id);
+      return { released };
+    },
+  };
+}
+
+/** Runs jobs on their intervals, one run at a time per job; stop() waits for running ones. */
+export function startScheduler(jobs: Job[], log: FastifyBaseLogger): { stop: () => Promise<void> } {
+  const running = new Map<string, Promise<void>>();
+  const timers: NodeJS.Timeout[] = [];
+  let stopped = false;
+  for (const job of jobs) {
+    const run = () => {
+      if (stopped || running.has(job.id)) return;
+      const started = Date.now();
+      const p = job
+        .handler()
+        .then((result) => {
+          const ms = Date.now() - started;
+          (ms > job.slowMs ? log.warn : log.debug).call(log, { job: job.id, ms, result }, 'job finished');
+        })
+        .catch((err) => log.error({ job: job.id, err }, 'job failed'))
+        .finally(() => running.delete(job.id));
+      running.set(job.id, p);
+    };
+    timers.push(setInterval(run, job.everyMs));
+    setTimeout(run, 1000).unref();
+  }
+  return {
+    stop: async () => {
+      stopped = true;
+      for (const t of timers) clearInterval(t);
+      await Promise.all(running.values());
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { enqueueEvents, listEvents, type OutboxEvent, type OutboxRow } from './outbox.repo.js';
