@@ -350,9 +350,7 @@ export class PointsService {
   }
 
   /** Recomputes every member balance from the entries and checks the club's ledger sums to zero. */
-  async audit(
-    clubId: string,
-  ): Promise<{
+  async audit(clubId: string): Promise<{
     ok: boolean;
     total: number;
     mismatches: Array<{ account_id: string; cached: number; derived: number }>;
