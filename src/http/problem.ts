@@ -50,7 +50,10 @@ export function problem(
   detail: string,
   extra: Record<string, unknown> = {},
 ): TProblem {
+  // Extra members come first so they can never overwrite the standard ones (a detail named `status`
+  // once turned a 409 into an invalid HTTP status).
   return {
+    ...extra,
     type: PROBLEM_TYPE_BASE + code,
     title: title(code),
     status: ERROR_CODES[code],
@@ -58,7 +61,6 @@ export function problem(
     code,
     instance: req.url.split('?')[0] ?? req.url,
     requestId: String(req.id),
-    ...extra,
   };
 }
 
