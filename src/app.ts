@@ -18,6 +18,7 @@ import { ClubsService, registerClubsRoutes } from './modules/clubs/index.js';
 import { MembersService, registerMembersRoutes } from './modules/members/index.js';
 import { OrdersService, registerOrdersRoutes } from './modules/orders/index.js';
 import { PointsService, registerPointsRoutes } from './modules/points/index.js';
+import { MODULES, type VafaModule } from './modules/registry.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -27,6 +28,8 @@ export interface BuildAppOptions {
   clock?: () => Date;
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
+  /** Feature modules to mount; default: all of src/modules/registry.ts. */
+  modules?: ReadonlyArray<VafaModule>;
 }
 
 export function createServices(db: Db, clock: () => Date): Services {
@@ -112,6 +115,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx:
     registerMembersRoutes(scoped, ctx);
     registerPointsRoutes(scoped, ctx);
     registerOrdersRoutes(scoped, ctx, { batchBodyLimit: bodyLimit * 8 });
+    for (const m of opts.modules ?? MODULES) m.registerRoutes(scoped, ctx);
   });
 
   return { app, ctx };

@@ -3,6 +3,7 @@ import { buildApp } from '../src/app.js';
 import { type Db, openDb } from '../src/db/db.js';
 import { migrate } from '../src/db/migrations.js';
 import type { AppContext, TApp } from '../src/http/types.js';
+import { MODULES, moduleMigrations, type VafaModule } from '../src/modules/registry.js';
 
 /** The integration suite runs on PGlite always, and on PostgreSQL too when VAFA_TEST_DATABASE_URL is set. */
 export const BACKENDS: Array<{ name: 'pglite' | 'postgres'; url: string | undefined }> = [
@@ -42,11 +43,19 @@ export interface TestClub {
   ): Promise<{ status: number; body: T; headers: Record<string, unknown> }>;
 }
 
-export async function setupEnv(url: string | undefined): Promise<TestEnv> {
+/**
+ * A migrated database and an app over it. `modules` mounts feature modules (default: the registered
+ * ones), so a module under construction can be tested before it is registered.
+ */
+export async function setupEnv(
+  url: string | undefined,
+  opts: { modules?: ReadonlyArray<VafaModule> } = {},
+): Promise<TestEnv> {
+  const modules = opts.modules ?? MODULES;
   const db = await openDb({ databaseUrl: url, dataDir: null, poolMax: 10 });
-  await migrate(db);
+  await migrate(db, moduleMigrations(modules));
   const clock = new TestClock();
-  const { app, ctx } = await buildApp({ db, clock: clock.now });
+  const { app, ctx } = await buildApp({ db, clock: clock.now, modules });
   await app.ready();
   return {
     db,

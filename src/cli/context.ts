@@ -1,6 +1,7 @@
 import { loadConfig, type TConfig } from '../config.js';
 import { type Db, openDb } from '../db/db.js';
 import { migrate } from '../db/migrations.js';
+import { moduleMigrations } from '../modules/registry.js';
 
 /** Opens the configured database (migrated) for a CLI command; the caller closes it. */
 export async function openConfiguredDb(
@@ -14,7 +15,7 @@ export async function openConfiguredDb(
     lockInfo: { command: process.argv.slice(2).join(' '), ...lockInfo },
   });
   try {
-    await migrate(db);
+    await migrate(db, moduleMigrations());
   } catch (err) {
     await db.close();
     throw err;

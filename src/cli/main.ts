@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type TConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
 import { AppError } from '../errors.js';
 import { releaseMaturedPointsJob, startScheduler } from '../jobs/scheduler.js';
+import { MODULES, moduleMigrations } from '../modules/registry.js';
 import { describeDb, openConfiguredDb } from './context.js';
 import { loadDemoClub } from './demo-loader.js';
 import { type ImportReport, importMembers, importOrders } from './import.js';
@@ -49,7 +50,10 @@ program
         redact: ['req.headers.authorization', 'req.headers.cookie', '*.mobile', '*.email'],
       },
     });
-    const scheduler = startScheduler([releaseMaturedPointsJob(db, ctx.services)], app.log);
+    const scheduler = startScheduler(
+      [releaseMaturedPointsJob(db, ctx.services), ...MODULES.flatMap((m) => m.jobs?.(ctx) ?? [])],
+      app.log,
+    );
     let closing = false;
     const shutdown = async (signal: string) => {
       if (closing) return;
@@ -86,7 +90,7 @@ program
     const config = loadConfig();
     const db = await openConfiguredDb(config);
     try {
-      const { applied } = await migrate(db);
+      const { applied } = await migrate(db, moduleMigrations());
       process.stdout.write(
         applied.length ? `applied migrations: ${applied.join(', ')}\n` : 'database is up to date\n',
       );

@@ -8,7 +8,17 @@ import type { Db } from './db.js';
  * Every table has `club_id` first in its primary key: it is the distribution key when a deployment
  * outgrows one machine (Citus), and it makes every query of the API a one-tenant query.
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Core migrations use versions 1-999. A feature module brings its own list (see
+ * src/modules/registry.ts) in its own range of 1,000 (e.g. 7000-7999), so modules never collide.
+ */
+export const MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 1,
     name: 'clubs, members, orders, ledger, outbox, idempotency',
@@ -228,7 +238,16 @@ create table idempotency_keys (
  * Applies pending migrations. On PostgreSQL an advisory lock keeps two starting processes from
  * migrating at once; PGlite has one process by construction (the data-directory lock).
  */
-export async function migrate(db: Db): Promise<{ applied: number[] }> {
+export async function migrate(
+  db: Db,
+  modules: ReadonlyArray<Migration> = [],
+): Promise<{ applied: number[] }> {
+  const all = [...MIGRATIONS, ...modules].sort((a, b) => a.version - b.version);
+  const versions = new Set<number>();
+  for (const m of all) {
+    if (versions.has(m.version)) throw new Error(`two migrations have version ${m.version}`);
+    versions.add(m.version);
+  }
   const applied: number[] = [];
   await db.exec(`create table if not exists schema_migrations (
     version integer primary key,
@@ -242,7 +261,7 @@ export async function migrate(db: Db): Promise<{ applied: number[] }> {
         (r) => r.version,
       ),
     );
-    for (const m of MIGRATIONS) {
+    for (const m of all) {
       if (done.has(m.version)) continue;
       for (const statement of splitStatements(m.sql)) await tx.query(statement);
       await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);

@@ -1,0 +1,22 @@
+import type { Migration } from '../db/migrations.js';
+import type { AppContext, TApp } from '../http/types.js';
+import type { Job } from '../jobs/scheduler.js';
+
+/**
+ * A feature module plugs into the app through this shape: its own migrations (in its own version
+ * range), its routes under /v1 (already authenticated: `req.clubId` is set), and its background jobs.
+ * The core modules (clubs, members, orders, points) are wired in app.ts directly.
+ */
+export interface VafaModule {
+  name: string;
+  migrations: ReadonlyArray<Migration>;
+  registerRoutes(app: TApp, ctx: AppContext): void;
+  jobs?(ctx: AppContext): Job[];
+}
+
+/** Feature modules, in the order their routes are registered. */
+export const MODULES: ReadonlyArray<VafaModule> = [];
+
+export function moduleMigrations(modules: ReadonlyArray<VafaModule> = MODULES): Migration[] {
+  return modules.flatMap((m) => m.migrations);
+}
