@@ -19,6 +19,8 @@ import { MembersService, registerMembersRoutes } from './modules/members/index.j
 import { OrdersService, registerOrdersRoutes } from './modules/orders/index.js';
 import { PointsService, registerPointsRoutes } from './modules/points/index.js';
 import { MODULES, type VafaModule } from './modules/registry.js';
+import { RulesService, registerRulesRoutes } from './modules/rules/index.js';
+import { TiersService } from './modules/tiers/index.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -35,9 +37,22 @@ export interface BuildAppOptions {
 export function createServices(db: Db, clock: () => Date): Services {
   const clubs = new ClubsService(db);
   const members = new MembersService(db);
-  const points = new PointsService(db, members, clock);
+  const points = new PointsService(db, clubs, members, clock);
   const orders = new OrdersService(db, clubs, members, points, clock);
-  return { clubs, members, points, orders };
+  const rules = new RulesService(db, clubs, members, points, clock);
+  const tiers = new TiersService(db, { members, orders, points }, clock);
+  points.setEarningPolicy(rules);
+  orders.setMemberActivityHook((tx, clubId, memberIds) => tiers.evaluateMembers(tx, clubId, memberIds));
+  rules.setTierLookup(async (tx, clubId, memberIds) => {
+    const found = await tiers.getMemberTiers(tx, clubId, memberIds);
+    return new Map(
+      [...found].map(([id, t]) => [
+        id,
+        { key: t.key, earningMultiplier: t.benefits.earningMultiplier ?? null },
+      ]),
+    );
+  });
+  return { clubs, members, points, orders, rules, tiers };
 }
 
 /** Builds the HTTP app without listening: `main` listens, tests use `app.inject()`. */
@@ -53,8 +68,20 @@ export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx:
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    ajv: undefined,
+    // External ids may be 128 characters, and Persian ones take 6 bytes each once percent-encoded.
+    maxParamLength: 1024,
+    // Fastify's own early errors (a malformed URL, an over-long parameter) answer problem+json too.
+    frameworkErrors: (err, req, reply) => {
+      const code = (err as { code?: string }).code;
+      const detail =
+        code === 'FST_ERR_BAD_URL'
+          ? 'The URL is not valid (bad percent-encoding).'
+          : 'The request could not be read.';
+      return sendProblem(reply, problem(req, 'malformed_request', detail));
+    },
   }).withTypeProvider<ZodTypeProvider>();
+  // Only JSON bodies are accepted: a text/plain body is a 415, not a string the schema then refuses.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
@@ -110,13 +137,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx:
   await app.register(async (v1) => {
     const scoped = v1 as unknown as TApp;
     scoped.decorateRequest('clubId', '');
+    scoped.decorateRequest('apiKeyId', '');
     scoped.addHook('onRequest', authHook(ctx));
     registerClubsRoutes(scoped, ctx);
     registerMembersRoutes(scoped, ctx);
     registerPointsRoutes(scoped, ctx);
     registerOrdersRoutes(scoped, ctx, { batchBodyLimit: bodyLimit * 8 });
+    registerRulesRoutes(scoped, ctx);
     for (const m of opts.modules ?? MODULES) m.registerRoutes(scoped, ctx);
   });
+  for (const m of opts.modules ?? MODULES) m.registerPublicRoutes?.(app, ctx);
 
   return { app, ctx };
 }

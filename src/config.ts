@@ -6,10 +6,18 @@ import { z } from 'zod';
  * Every invalid variable is reported at once (`NAME: message`) and the result is frozen,
  * so nothing later can read `process.env` behind its back.
  */
+/** A whole decimal number written plainly: "8080", not " ", "0x1F90" or "1e1" (which Number() accepts). */
+const ZInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
 const ZConfig = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: ZInt(0, 65535).default(3000),
   /** When set, Vafa runs on this PostgreSQL server instead of the embedded PGlite. */
   DATABASE_URL: z
     .string()
@@ -18,15 +26,10 @@ const ZConfig = z.object({
   /** Where the embedded database keeps its files. */
   VAFA_DATA_DIR: z.string().min(1).default('./.vafa'),
   /** Connections in the PostgreSQL pool (ignored on PGlite, which has one). */
-  VAFA_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  VAFA_DB_POOL_MAX: ZInt(1, 200).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest request body accepted on ordinary routes; batch routes allow 8× this. */
-  VAFA_BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
+  VAFA_BODY_LIMIT_BYTES: ZInt(1024, 64 * 1024 * 1024).default(1024 * 1024),
 });
 
 export type TConfig = Readonly<z.infer<typeof ZConfig>> & { readonly dataDir: string };

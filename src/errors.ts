@@ -21,8 +21,6 @@ export const ERROR_CODES = {
   order_not_found: 404,
   /** The route does not exist. */
   route_not_found: 404,
-  /** The HTTP method is not allowed on this route. */
-  method_not_allowed: 405,
   /** The same idempotency key (or order/return externalId) was used before with a different body. */
   idempotency_conflict: 409,
   /** A request with the same idempotency key is still being processed; retry later. */
@@ -35,6 +33,10 @@ export const ERROR_CODES = {
   return_exceeds_order: 409,
   /** The member does not have enough available points for this movement. */
   insufficient_points: 409,
+  /** The redemption is committed, voided or expired, so it cannot become what was asked. */
+  redemption_not_pending: 409,
+  /** More points than the club lets pay for this cart (its maximum share). */
+  redemption_limit_exceeded: 409,
   /** The embedded database is held by another running Vafa process. */
   database_locked: 409,
   /** The request body is larger than the route's limit. */

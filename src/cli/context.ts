@@ -7,6 +7,7 @@ import { moduleMigrations } from '../modules/registry.js';
 export async function openConfiguredDb(
   config: TConfig = loadConfig(),
   lockInfo: Record<string, unknown> = {},
+  opts: { migrate?: boolean } = {},
 ): Promise<Db> {
   const db = await openDb({
     databaseUrl: config.DATABASE_URL,
@@ -14,6 +15,7 @@ export async function openConfiguredDb(
     poolMax: config.VAFA_DB_POOL_MAX,
     lockInfo: { command: process.argv.slice(2).join(' '), ...lockInfo },
   });
+  if (opts.migrate === false) return db;
   try {
     await migrate(db, moduleMigrations());
   } catch (err) {

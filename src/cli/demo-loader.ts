@@ -2,6 +2,69 @@ import { createServices } from '../app.js';
 import type { Db } from '../db/db.js';
 import { generateDemoClub } from '../modules/demo/index.js';
 import type { TCreateOrder } from '../modules/orders/index.js';
+import type { TRuleInput } from '../modules/rules/index.js';
+import { DEMO_TIERS } from '../modules/tiers/index.js';
+
+/**
+ * The demo programme: a base rate, double points on books (a category the shop wants to grow), a
+ * welcome bonus, a birthday gift, rewarded reviews, and the tier multiplier that makes tiers pay.
+ */
+const DEMO_RULES: TRuleInput[] = [
+  {
+    kind: 'rate',
+    name: 'هر ۱۰٬۰۰۰ ریال یک امتیاز (base rate)',
+    priority: 10,
+    config: { rialsPerPoint: 10_000, rounding: 'floor', minOrderRials: 0 },
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+  {
+    kind: 'multiplier',
+    name: 'امتیاز دوبرابر کتاب (books ×2)',
+    priority: 20,
+    config: { factor: 2, categories: ['کتاب و لوازم‌التحریر'], skus: [] },
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+  {
+    kind: 'first_order',
+    name: 'هدیهٔ اولین خرید (welcome)',
+    priority: 30,
+    config: { points: 500, minOrderRials: 0 },
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+  {
+    kind: 'birthday',
+    name: 'هدیهٔ تولد (birthday)',
+    priority: 40,
+    config: { points: 1000 },
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+  {
+    kind: 'event',
+    name: 'نظر تأییدشده (approved review)',
+    priority: 50,
+    config: { eventType: 'review_approved', points: 50, limit: { count: 5, period: 'month' } },
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+  {
+    kind: 'tier_multiplier',
+    name: 'ضریب سطح عضویت (tier multiplier)',
+    priority: 90,
+    config: {},
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+];
 
 export interface DemoLoadResult {
   clubId: string;
@@ -30,6 +93,8 @@ export async function loadDemoClub(
   });
   const { club, apiKey } = await services.clubs.createClub('فروشگاه نمونه وفا (Vafa demo shop)');
   const clubId = club.id;
+  for (const rule of DEMO_RULES) await services.rules.createRule(clubId, rule);
+  await services.clubs.updateClub(clubId, { expiryMode: 'months', expiryMonths: 12, pointValueRials: 100 });
 
   say(`members: 0/${demo.members.length}`);
   for (let i = 0; i < demo.members.length; i += 1000) {
@@ -87,6 +152,18 @@ export async function loadDemoClub(
   }
   say(`returns: ${returns}`);
   await services.points.releaseMatured(clubId);
+  // Tiers are defined after the history is in, then every member qualifies once: cheaper than
+  // re-evaluating members after each of 50,000 orders, and the same result for a demo.
+  await services.tiers.replaceTiers(clubId, DEMO_TIERS);
+  const { rows } = await db.query<{ member_id: string }>(
+    'select member_id from members where club_id = $1 order by member_id',
+    [clubId],
+  );
+  for (let i = 0; i < rows.length; i += 500) {
+    const ids = rows.slice(i, i + 500).map((r) => r.member_id);
+    await db.transaction((tx) => services.tiers.evaluateMembers(tx, clubId, ids));
+  }
+  say('tiers: evaluated');
   return {
     clubId,
     apiKey,

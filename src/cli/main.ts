@@ -6,7 +6,10 @@ import { buildApp, createServices } from '../app.js';
 import { ConfigError, loadConfig, type TConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
 import { AppError } from '../errors.js';
-import { releaseMaturedPointsJob, startScheduler } from '../jobs/scheduler.js';
+import { pointsLifecycleJobs, releaseMaturedPointsJob, startScheduler } from '../jobs/scheduler.js';
+import { registerAnalyticsCommands } from '../modules/analytics/analytics.cli.js';
+import { registerWorkerCommand } from '../modules/notifications/worker.cli.js';
+import { importPrices } from '../modules/prices/index.js';
 import { MODULES, moduleMigrations } from '../modules/registry.js';
 import { describeDb, openConfiguredDb } from './context.js';
 import { loadDemoClub } from './demo-loader.js';
@@ -23,8 +26,7 @@ program
   .option('--demo-if-empty', 'on an empty embedded database, load the demo club first')
   .action(async (opts: { demoIfEmpty?: boolean }) => {
     const config = loadConfig();
-    const url = `http://${config.HOST}:${config.PORT}`;
-    const db = await openConfiguredDb(config, { url });
+    const db = await openConfiguredDb(config, { url: `http://${config.HOST}:${config.PORT}` });
     let demoKey: string | null = null;
     if (opts.demoIfEmpty && !config.DATABASE_URL) {
       const { rows } = await db.query<{ n: number }>('select count(*)::int as n from clubs');
@@ -51,7 +53,11 @@ program
       },
     });
     const scheduler = startScheduler(
-      [releaseMaturedPointsJob(db, ctx.services), ...MODULES.flatMap((m) => m.jobs?.(ctx) ?? [])],
+      [
+        releaseMaturedPointsJob(db, ctx.services),
+        ...pointsLifecycleJobs(db, ctx.services),
+        ...MODULES.flatMap((m) => m.jobs?.(ctx) ?? []),
+      ],
       app.log,
     );
     let closing = false;
@@ -67,6 +73,8 @@ program
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     await app.listen({ host: config.HOST, port: config.PORT });
+    const address = app.server.address();
+    const url = `http://${config.HOST}:${typeof address === 'object' && address ? address.port : config.PORT}`;
     const lines = [
       '',
       `Vafa is running on ${describeDb(config)}`,
@@ -88,7 +96,7 @@ program
   .description('Apply pending database migrations')
   .action(async () => {
     const config = loadConfig();
-    const db = await openConfiguredDb(config);
+    const db = await openConfiguredDb(config, {}, { migrate: false });
     try {
       const { applied } = await migrate(db, moduleMigrations());
       process.stdout.write(
@@ -137,7 +145,7 @@ club
 program
   .command('import')
   .description('Import members or orders from a CSV file (re-running it changes nothing)')
-  .argument('<kind>', 'members | orders')
+  .argument('<kind>', 'members | orders | prices')
   .argument('<file>', 'CSV file with a header row')
   .requiredOption('--club <id>', 'club id')
   .option('--json', 'print the report as JSON')
@@ -207,6 +215,9 @@ program
       await db.close();
     }
   });
+
+registerWorkerCommand(program);
+registerAnalyticsCommands(program);
 
 function printReport(r: ImportReport, json: boolean): void {
   if (json) {

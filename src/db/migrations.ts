@@ -232,6 +232,103 @@ create table idempotency_keys (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'earning rules, events, expiry, redemptions',
+    sql: `
+-- Calendar for "per month", "per year" and birthdays: Jalali by default, Gregorian by choice.
+alter table clubs add column calendar text not null default 'jalali' check (calendar in ('jalali', 'gregorian'));
+-- never: points never expire; months: N months after they became available; jalali_year_end: at Nowruz.
+alter table clubs add column expiry_mode text not null default 'never' check (expiry_mode in ('never', 'months', 'jalali_year_end'));
+alter table clubs add column expiry_months integer not null default 12 check (expiry_months between 1 and 120);
+-- Redemption: what one point is worth at checkout, the largest share of a cart points may pay, the
+-- smallest redemption, and how long an uncommitted reservation holds points.
+alter table clubs add column point_value_rials bigint not null default 100 check (point_value_rials > 0);
+alter table clubs add column redeem_max_share_pct integer not null default 50 check (redeem_max_share_pct between 1 and 100);
+alter table clubs add column redeem_min_points bigint not null default 0 check (redeem_min_points >= 0);
+alter table clubs add column reservation_ttl_minutes integer not null default 30 check (reservation_ttl_minutes between 1 and 10080);
+
+-- When the points a credit to an available account brings will expire (computed when posted, so a
+-- later change of the club's expiry setting never rewrites history); null: never.
+alter table ledger_entries add column expires_at timestamptz;
+-- Who asked for the movement (an API key id, later a staff user); null for system movements.
+alter table ledger_entries add column author text;
+create index ledger_entries_rule_idx on ledger_entries (club_id, rule_id, member_id, created_at) where rule_id is not null;
+
+create table earning_rules (
+  club_id text not null references clubs (club_id),
+  rule_id text not null,
+  name text not null,
+  kind text not null check (kind in ('rate', 'multiplier', 'product_bonus', 'first_order', 'birthday', 'event', 'tier_multiplier')),
+  -- Lower runs first; unique among live rules, so the order is always explicit.
+  priority integer not null,
+  -- Kind-specific settings (rate, factor, skus, points, event type, limits), validated by the API schema.
+  config jsonb not null,
+  active_from timestamptz,
+  active_to timestamptz,
+  target_tiers text[] not null default '{}',
+  cap_per_order bigint,
+  cap_per_member_day bigint,
+  cap_per_member_month bigint,
+  -- When this rule applies, later rules do not.
+  stop boolean not null default false,
+  enabled boolean not null default true,
+  version integer not null default 1,
+  archived_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (club_id, rule_id),
+  check (active_to is null or active_from is null or active_to > active_from)
+);
+create unique index earning_rules_priority_key on earning_rules (club_id, priority) where archived_at is null;
+
+create table member_events (
+  club_id text not null,
+  event_id text not null,
+  -- The shop's id for the event: the idempotency key of POST /v1/events.
+  external_id text not null,
+  member_id text not null,
+  type text not null,
+  at timestamptz not null,
+  properties jsonb not null default '{}'::jsonb,
+  points bigint not null default 0,
+  request_hash text not null,
+  created_at timestamptz not null default now(),
+  primary key (club_id, event_id),
+  unique (club_id, external_id),
+  foreign key (club_id, member_id) references members (club_id, member_id)
+);
+create index member_events_member_idx on member_events (club_id, member_id, type, at);
+
+create table redemptions (
+  club_id text not null,
+  redemption_id text not null,
+  member_id text not null,
+  order_external_id text not null,
+  points bigint not null check (points > 0),
+  value_rials bigint not null,
+  -- pending: points held in the reserved account; committed: spent; voided / expired: given back.
+  status text not null check (status in ('pending', 'committed', 'voided', 'expired')),
+  expires_at timestamptz not null,
+  created_at timestamptz not null,
+  updated_at timestamptz not null,
+  primary key (club_id, redemption_id),
+  foreign key (club_id, member_id) references members (club_id, member_id)
+);
+create index redemptions_member_idx on redemptions (club_id, member_id, created_at);
+create index redemptions_due_idx on redemptions (club_id, expires_at) where status = 'pending';
+
+-- One reminder per member and expiry date, so the job can run often without repeating itself.
+create table expiry_reminders (
+  club_id text not null,
+  member_id text not null,
+  expires_at timestamptz not null,
+  points bigint not null,
+  created_at timestamptz not null default now(),
+  primary key (club_id, member_id, expires_at)
+);
+`,
+  },
 ];
 
 /**

@@ -9,8 +9,9 @@ export function authHook(ctx: AppContext) {
     if (!header) throw new AppError('unauthenticated', 'Send the API key as `Authorization: Bearer <key>`.');
     const match = /^Bearer\s+(\S{1,200})$/i.exec(header);
     if (!match) throw new AppError('unauthenticated', 'The Authorization header must be `Bearer <key>`.');
-    const { clubId } = await ctx.services.clubs.authenticate(match[1]!);
+    const { clubId, keyId } = await ctx.services.clubs.authenticate(match[1]!);
     req.clubId = clubId;
+    req.apiKeyId = keyId;
   };
 }
 

@@ -5,9 +5,12 @@ import { AppError, ERROR_CODES, type TErrorCode } from '../errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://github.com/vafa-club/vafa/blob/main/docs/errors.md#';
 
-/** RFC 9457 problem details, with Vafa's stable `code` and the offending fields. */
+/**
+ * RFC 9457 problem details, with Vafa's stable `code` and the offending fields. Loose on purpose: a
+ * problem may carry extension members that help the client act (e.g. `available` on insufficient_points).
+ */
 export const ZProblem = z
-  .object({
+  .looseObject({
     type: z.string().describe('A link to the code in docs/errors.md.'),
     title: z.string().describe('A short, human-readable summary of the code.'),
     status: z.number().int(),
@@ -91,11 +94,19 @@ export function handleError(
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where =
       CONTEXT_TO_IN[(err as { validationContext?: string }).validationContext ?? 'body'] ?? 'body';
-    const errors = err.validation.map((v) => ({
-      field: v.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)',
-      in: where,
-      message: v.message ?? 'invalid',
-    }));
+    const errors = err.validation.flatMap((v) => {
+      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      // An unknown field is named itself (zod reports it on the parent object with the keys aside).
+      const keys = (v.params as { keys?: unknown }).keys;
+      if (v.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length > 0) {
+        return keys.map((k) => ({
+          field: path ? `${path}.${String(k)}` : String(k),
+          in: where,
+          message: 'unknown field',
+        }));
+      }
+      return [{ field: path || '(root)', in: where, message: v.message ?? 'invalid' }];
+    });
     const first = errors[0]!;
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
     return sendProblem(
@@ -116,14 +127,27 @@ export function handleError(
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Malformed JSON, empty JSON bodies, bad content length: the message says which, without internals.
     const detail =
-      err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
-        ? 'The body is not valid JSON.'
-        : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-          ? 'The body is empty but the content type says JSON.'
-          : 'The request could not be read.';
+      fe.message?.includes('__proto__') || fe.message?.includes('constructor')
+        ? 'The body uses a forbidden key (__proto__ or constructor.prototype).'
+        : err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+          ? 'The body is not valid JSON.'
+          : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+            ? 'The body is empty but the content type says JSON.'
+            : 'The request could not be read.';
     return sendProblem(reply, problem(req, 'malformed_request', detail));
   }
   const pgCode = (err as { code?: string }).code;
+  if (pgCode === '22021' || pgCode === '22P05' || pgCode === '54000') {
+    // Text PostgreSQL cannot store (a NUL character, invalid encoding) or a value too long for an index.
+    return sendProblem(
+      reply,
+      problem(
+        req,
+        'validation_failed',
+        'A text value contains characters that cannot be stored (such as U+0000) or is too long.',
+      ),
+    );
+  }
   if (pgCode === 'ECONNREFUSED' || pgCode === '57P01' || pgCode === '57P03' || pgCode === '08006') {
     req.log.error({ err }, 'database unavailable');
     reply.header('retry-after', '5');

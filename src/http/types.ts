@@ -11,6 +11,8 @@ import type { ClubsService } from '../modules/clubs/index.js';
 import type { MembersService } from '../modules/members/index.js';
 import type { OrdersService } from '../modules/orders/index.js';
 import type { PointsService } from '../modules/points/index.js';
+import type { RulesService } from '../modules/rules/index.js';
+import type { TiersService } from '../modules/tiers/index.js';
 
 export type TApp = FastifyInstance<
   RawServerDefault,
@@ -25,6 +27,8 @@ export interface Services {
   members: MembersService;
   points: PointsService;
   orders: OrdersService;
+  rules: RulesService;
+  tiers: TiersService;
 }
 
 export interface AppContext {
@@ -37,5 +41,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook on /v1 routes: the club the API key belongs to. */
     clubId: string;
+    /** The API key that authenticated the request: recorded as the author of manual movements. */
+    apiKeyId: string;
   }
 }

@@ -26,6 +26,36 @@ export function releaseMaturedPointsJob(db: Db, services: Services): Job {
   };
 }
 
+/**
+ * Lapsed reservations are given back and due points expired every five minutes; expiry reminders are
+ * raised hourly (each once per member and date). Reads settle a member on the spot in any case.
+ */
+export function pointsLifecycleJobs(db: Db, services: Services): Job[] {
+  const forEachClub = async (fn: (clubId: string) => Promise<number>) => {
+    const { rows } = await db.query<{ club_id: string }>('select club_id from clubs');
+    let n = 0;
+    for (const r of rows) n += await fn(r.club_id);
+    return n;
+  };
+  return [
+    {
+      id: 'expire-reservations-and-points',
+      everyMs: 5 * 60_000,
+      slowMs: 60_000,
+      handler: async () => ({
+        reservations: await forEachClub((c) => services.points.expireReservations(c)),
+        expiredPoints: await forEachClub((c) => services.points.expirePoints(c)),
+      }),
+    },
+    {
+      id: 'remind-expiring-points',
+      everyMs: 3600_000,
+      slowMs: 5 * 60_000,
+      handler: async () => ({ reminders: await forEachClub((c) => services.points.remindExpiring(c)) }),
+    },
+  ];
+}
+
 /** Runs jobs on their intervals, one run at a time per job; stop() waits for running ones. */
 export function startScheduler(jobs: Job[], log: FastifyBaseLogger): { stop: () => Promise<void> } {
   const running = new Map<string, Promise<void>>();

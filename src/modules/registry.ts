@@ -1,6 +1,10 @@
 import type { Migration } from '../db/migrations.js';
 import type { AppContext, TApp } from '../http/types.js';
 import type { Job } from '../jobs/scheduler.js';
+import { notificationsModule } from './notifications/index.js';
+import { pricesModule } from './prices/index.js';
+import { tiersModule } from './tiers/index.js';
+import { webhooksModule } from './webhooks/index.js';
 
 /**
  * A feature module plugs into the app through this shape: its own migrations (in its own version
@@ -11,11 +15,18 @@ export interface VafaModule {
   name: string;
   migrations: ReadonlyArray<Migration>;
   registerRoutes(app: TApp, ctx: AppContext): void;
+  /** Routes outside /v1 that authenticate themselves (signed inbound webhooks, unsubscribe links). */
+  registerPublicRoutes?(app: TApp, ctx: AppContext): void;
   jobs?(ctx: AppContext): Job[];
 }
 
 /** Feature modules, in the order their routes are registered. */
-export const MODULES: ReadonlyArray<VafaModule> = [];
+export const MODULES: ReadonlyArray<VafaModule> = [
+  tiersModule,
+  pricesModule,
+  webhooksModule,
+  notificationsModule,
+];
 
 export function moduleMigrations(modules: ReadonlyArray<VafaModule> = MODULES): Migration[] {
   return modules.flatMap((m) => m.migrations);

@@ -41,7 +41,7 @@ describe.each(BACKENDS)('orders and points on $name', ({ url }) => {
     const created = await club.call('POST', '/v1/orders', o);
     expect(created.status).toBe(201);
     expect(created.body.points).toMatchObject({ earned: 259, state: 'pending', availableAt: null });
-    expect((await club.call('GET', `/v1/members/${m}/points`)).body).toEqual({
+    expect((await club.call('GET', `/v1/members/${m}/points`)).body).toMatchObject({
       available: 0,
       pending: 259,
       debt: 0,
@@ -54,7 +54,7 @@ describe.each(BACKENDS)('orders and points on $name', ({ url }) => {
     env.clock.advanceDays(13);
     expect((await club.call('GET', `/v1/members/${m}/points`)).body.available).toBe(0);
     env.clock.advanceDays(1.01);
-    expect((await club.call('GET', `/v1/members/${m}/points`)).body).toEqual({
+    expect((await club.call('GET', `/v1/members/${m}/points`)).body).toMatchObject({
       available: 259,
       pending: 0,
       debt: 0,
@@ -128,7 +128,7 @@ describe.each(BACKENDS)('orders and points on $name', ({ url }) => {
     const cancelled = await club.call('POST', `/v1/orders/${o.externalId}/status`, { status: 'cancelled' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.points).toMatchObject({ earned: 300, reversed: 300 });
-    expect((await club.call('GET', `/v1/members/${m}/points`)).body).toEqual({
+    expect((await club.call('GET', `/v1/members/${m}/points`)).body).toMatchObject({
       available: 0,
       pending: 0,
       debt: 0,
@@ -157,7 +157,7 @@ describe.each(BACKENDS)('orders and points on $name', ({ url }) => {
       amountRials: 1_000_000,
     });
     expect(ret.body.return.pointsReversed).toBe(100);
-    expect((await club.call('GET', `/v1/members/${m}/points`)).body).toEqual({
+    expect((await club.call('GET', `/v1/members/${m}/points`)).body).toMatchObject({
       available: 0,
       pending: 0,
       debt: 80,

@@ -5,8 +5,18 @@ export interface ClubRow {
   name: string;
   rials_per_point: number;
   return_window_days: number;
+  calendar: 'jalali' | 'gregorian';
+  expiry_mode: 'never' | 'months' | 'jalali_year_end';
+  expiry_months: number;
+  point_value_rials: number;
+  redeem_max_share_pct: number;
+  redeem_min_points: number;
+  reservation_ttl_minutes: number;
   created_at: Date;
 }
+
+const CLUB_COLUMNS = `club_id, name, rials_per_point, return_window_days, calendar, expiry_mode, expiry_months,
+  point_value_rials, redeem_max_share_pct, redeem_min_points, reservation_ttl_minutes, created_at`;
 
 export interface ApiKeyRow {
   club_id: string;
@@ -20,45 +30,42 @@ export interface ApiKeyRow {
 export async function insertClub(tx: Queryable, clubId: string, name: string): Promise<ClubRow> {
   const { rows } = await tx.query<ClubRow>(
     `insert into clubs (club_id, name) values ($1, $2)
-     returning club_id, name, rials_per_point, return_window_days, created_at`,
+     returning ${CLUB_COLUMNS}`,
     [clubId, name],
   );
   return rows[0]!;
 }
 
 export async function findClub(db: Queryable, clubId: string): Promise<ClubRow | null> {
-  const { rows } = await db.query<ClubRow>(
-    'select club_id, name, rials_per_point, return_window_days, created_at from clubs where club_id = $1',
-    [clubId],
-  );
+  const { rows } = await db.query<ClubRow>(`select ${CLUB_COLUMNS} from clubs where club_id = $1`, [clubId]);
   return rows[0] ?? null;
 }
 
 export async function listClubs(db: Queryable): Promise<ClubRow[]> {
-  const { rows } = await db.query<ClubRow>(
-    'select club_id, name, rials_per_point, return_window_days, created_at from clubs order by created_at',
-  );
+  const { rows } = await db.query<ClubRow>(`select ${CLUB_COLUMNS} from clubs order by created_at`);
   return rows;
 }
 
-export async function updateClub(
-  db: Queryable,
-  clubId: string,
-  patch: {
-    name?: string | undefined;
-    rialsPerPoint?: number | undefined;
-    returnWindowDays?: number | undefined;
-  },
-): Promise<ClubRow | null> {
+export interface ClubPatch {
+  name?: string | undefined;
+  rials_per_point?: number | undefined;
+  return_window_days?: number | undefined;
+  calendar?: string | undefined;
+  expiry_mode?: string | undefined;
+  expiry_months?: number | undefined;
+  point_value_rials?: number | undefined;
+  redeem_max_share_pct?: number | undefined;
+  redeem_min_points?: number | undefined;
+  reservation_ttl_minutes?: number | undefined;
+}
+
+export async function updateClub(db: Queryable, clubId: string, patch: ClubPatch): Promise<ClubRow | null> {
+  const given = Object.entries(patch).filter(([, v]) => v !== undefined);
+  const sets = given.map(([k], i) => `${k} = $${i + 2}`);
+  sets.push('updated_at = now()');
   const { rows } = await db.query<ClubRow>(
-    `update clubs set
-       name = coalesce($2, name),
-       rials_per_point = coalesce($3, rials_per_point),
-       return_window_days = coalesce($4, return_window_days),
-       updated_at = now()
-     where club_id = $1
-     returning club_id, name, rials_per_point, return_window_days, created_at`,
-    [clubId, patch.name ?? null, patch.rialsPerPoint ?? null, patch.returnWindowDays ?? null],
+    `update clubs set ${sets.join(', ')} where club_id = $1 returning ${CLUB_COLUMNS}`,
+    [clubId, ...given.map(([, v]) => v)],
   );
   return rows[0] ?? null;
 }

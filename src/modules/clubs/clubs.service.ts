@@ -9,6 +9,13 @@ export interface ClubSettings {
   clubId: string;
   rialsPerPoint: number;
   returnWindowDays: number;
+  calendar: 'jalali' | 'gregorian';
+  expiryMode: 'never' | 'months' | 'jalali_year_end';
+  expiryMonths: number;
+  pointValueRials: number;
+  redeemMaxSharePct: number;
+  redeemMinPoints: number;
+  reservationTtlMinutes: number;
 }
 
 // Keys are looked up on every request; a short cache keeps that off the database. Revocation through
@@ -54,7 +61,18 @@ export class ClubsService {
   }
 
   async updateClub(clubId: string, patch: TUpdateClub): Promise<TClub> {
-    const row = await repo.updateClub(this.db, clubId, patch);
+    const row = await repo.updateClub(this.db, clubId, {
+      name: patch.name,
+      rials_per_point: patch.rialsPerPoint,
+      return_window_days: patch.returnWindowDays,
+      calendar: patch.calendar,
+      expiry_mode: patch.expiryMode,
+      expiry_months: patch.expiryMonths,
+      point_value_rials: patch.pointValueRials,
+      redeem_max_share_pct: patch.redeemMaxSharePct,
+      redeem_min_points: patch.redeemMinPoints,
+      reservation_ttl_minutes: patch.reservationTtlMinutes,
+    });
     if (!row) throw notFound('Club', clubId);
     this.settingsCache.delete(clubId);
     return toClub(row);
@@ -66,7 +84,18 @@ export class ClubsService {
     if (hit && hit.expiresAt > Date.now()) return hit.settings;
     const row = await repo.findClub(this.db, clubId);
     if (!row) throw notFound('Club', clubId);
-    const settings = { clubId, rialsPerPoint: row.rials_per_point, returnWindowDays: row.return_window_days };
+    const settings: ClubSettings = {
+      clubId,
+      rialsPerPoint: row.rials_per_point,
+      returnWindowDays: row.return_window_days,
+      calendar: row.calendar,
+      expiryMode: row.expiry_mode,
+      expiryMonths: row.expiry_months,
+      pointValueRials: row.point_value_rials,
+      redeemMaxSharePct: row.redeem_max_share_pct,
+      redeemMinPoints: row.redeem_min_points,
+      reservationTtlMinutes: row.reservation_ttl_minutes,
+    };
     this.settingsCache.set(clubId, { settings, expiresAt: Date.now() + 5_000 });
     return settings;
   }
@@ -116,6 +145,13 @@ function toClub(row: repo.ClubRow): TClub {
     name: row.name,
     rialsPerPoint: row.rials_per_point,
     returnWindowDays: row.return_window_days,
+    calendar: row.calendar,
+    expiryMode: row.expiry_mode,
+    expiryMonths: row.expiry_months,
+    pointValueRials: row.point_value_rials,
+    redeemMaxSharePct: row.redeem_max_share_pct,
+    redeemMinPoints: row.redeem_min_points,
+    reservationTtlMinutes: row.reservation_ttl_minutes,
     createdAt: row.created_at.toISOString(),
   };
 }

@@ -157,3 +157,16 @@ export async function searchMembers(
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+export async function findProfiles(
+  db: Queryable,
+  clubId: string,
+  memberIds: string[],
+): Promise<Map<string, { birthDate: string | null }>> {
+  if (memberIds.length === 0) return new Map();
+  const { rows } = await db.query<{ member_id: string; birth_date: string | null }>(
+    `select member_id, to_char(birth_date, 'YYYY-MM-DD') as birth_date from members where club_id = $1 and member_id = any($2::text[])`,
+    [clubId, memberIds],
+  );
+  return new Map(rows.map((r) => [r.member_id, { birthDate: r.birth_date }]));
+}

@@ -5,7 +5,9 @@ export const ZExternalId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[^\s/?#]+$/, 'must be 1-128 characters without spaces, slashes, ? or #');
+  .regex(/^[^\s/?#]+$/, 'must be 1-128 characters without spaces, slashes, ? or #')
+  // PostgreSQL cannot store U+0000; refusing it here names the field instead of failing at the database.
+  .refine((s) => !s.includes(String.fromCharCode(0)), 'must not contain the NUL character');
 
 const ZAttributeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
 

@@ -41,7 +41,7 @@ export class MembersService {
           'duplicate_mobile',
           'mobile: another member of this club already has this mobile number',
           {
-            errors: [{ field: 'mobile', message: 'already used by another member of this club' }],
+            errors: [{ field: 'mobile', in: 'body', message: 'already used by another member of this club' }],
           },
         );
       }
@@ -69,6 +69,15 @@ export class MembersService {
     const row = await repo.findMemberByExternalId(db, clubId, externalId);
     if (!row) throw notFound('Member', externalId);
     return row.member_id;
+  }
+
+  /** Profile facts other modules need in bulk (the earning rules read birth dates). */
+  async profiles(
+    tx: Queryable,
+    clubId: string,
+    memberIds: string[],
+  ): Promise<Map<string, { birthDate: string | null }>> {
+    return repo.findProfiles(tx, clubId, memberIds);
   }
 
   async resolveMemberIds(tx: Queryable, clubId: string, externalIds: string[]): Promise<Map<string, string>> {

@@ -1,4 +1,4 @@
 export { registerOrdersRoutes } from './orders.routes.js';
 export type { TCreateOrder, TOrder } from './orders.schema.js';
 export { MAX_BATCH_ORDERS, ZCreateOrder } from './orders.schema.js';
-export { OrdersService } from './orders.service.js';
+export { type MemberActivityHook, OrdersService } from './orders.service.js';

@@ -254,3 +254,21 @@ export async function addReturnedQuantities(
     [clubId, orderId, byLine.map((l) => l.lineNo), byLine.map((l) => l.quantity)],
   );
 }
+
+/** Net spend (paid, not cancelled, minus returns) and the count of such orders placed in [from, to). */
+export async function memberActivity(
+  db: Queryable,
+  clubId: string,
+  memberId: string,
+  from: Date,
+  to: Date,
+): Promise<{ spendRials: number; orders: number }> {
+  const { rows } = await db.query<{ spend: number; orders: number }>(
+    `select coalesce(sum(total_rials - returned_rials), 0)::bigint as spend, count(*)::int as orders
+     from orders
+     where club_id = $1 and member_id = $2 and placed_at >= $3 and placed_at < $4
+       and status in ('paid', 'shipped', 'delivered')`,
+    [clubId, memberId, from, to],
+  );
+  return { spendRials: rows[0]?.spend ?? 0, orders: rows[0]?.orders ?? 0 };
+}

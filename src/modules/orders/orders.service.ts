@@ -28,7 +28,16 @@ const MAX_FUTURE_SKEW_MS = 24 * 3600_000;
 
 type Timestamps = Pick<repo.OrderRow, 'paid_at' | 'shipped_at' | 'delivered_at' | 'cancelled_at'>;
 
+/** Called in the order's transaction after members' purchases changed (tiers re-qualify on it). */
+export type MemberActivityHook = (tx: Queryable, clubId: string, memberIds: string[]) => Promise<void>;
+
 export class OrdersService {
+  private activityHook: MemberActivityHook = async () => {};
+
+  setMemberActivityHook(hook: MemberActivityHook): void {
+    this.activityHook = hook;
+  }
+
   constructor(
     private readonly db: Db,
     private readonly clubs: ClubsService,
@@ -152,9 +161,18 @@ export class OrdersService {
           .map((t) => ({
             orderId: t.row.orderId,
             memberId: t.row.memberId,
+            placedAt: t.row.placedAt,
             paidRials: t.row.totalRials,
             deliveredAt: t.row.deliveredAt,
+            lines: inputs[t.index]!.lines,
           })),
+      );
+      await this.activityHook(
+        tx,
+        clubId,
+        fresh
+          .filter((t) => t.row.status !== 'placed' && t.row.status !== 'cancelled')
+          .map((t) => t.row.memberId),
       );
       await enqueueEvents(
         tx,
@@ -197,6 +215,20 @@ export class OrdersService {
       }
     });
     return results;
+  }
+
+  /**
+   * What a member bought in [from, to): net spend (paid or later, not cancelled, minus returns) and the
+   * number of those orders. Tier qualification reads it, inside the caller's transaction.
+   */
+  async memberActivity(
+    db: Queryable,
+    clubId: string,
+    memberId: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ spendRials: number; orders: number }> {
+    return repo.memberActivity(db, clubId, memberId, from, to);
   }
 
   async getOrder(clubId: string, externalId: string): Promise<TOrder> {
@@ -275,18 +307,27 @@ export class OrdersService {
           );
         } else {
           if (order.status === 'placed') {
+            const lines = await repo.findLines(tx, clubId, [order.order_id]);
             await this.points.earnForOrders(tx, settings, [
               {
                 orderId: order.order_id,
                 memberId: order.member_id,
+                placedAt: order.placed_at,
                 paidRials: order.total_rials,
                 deliveredAt: stamps.delivered_at,
+                lines: lines.map((l) => ({
+                  sku: l.sku,
+                  category: l.category,
+                  quantity: l.quantity,
+                  unitPriceRials: l.unit_price_rials,
+                })),
               },
             ]);
           } else if (input.status === 'delivered') {
             await this.points.markDelivered(tx, settings, order.order_id, at);
           }
         }
+        await this.activityHook(tx, clubId, [order.member_id]);
         await enqueueEvents(tx, clubId, [
           {
             type: 'order.status_changed',
@@ -399,6 +440,7 @@ export class OrdersService {
         },
       );
       await repo.setReturnPoints(tx, clubId, returnId, reversed);
+      await this.activityHook(tx, clubId, [order.member_id]);
       await enqueueEvents(tx, clubId, [
         {
           type: 'order.returned',

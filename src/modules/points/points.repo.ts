@@ -3,7 +3,12 @@ import type { Queryable } from '../../db/db.js';
 /** Why an entry exists. Stable codes: reports and the auditor group by them. */
 export type TReason =
   | 'earn_purchase'
+  | 'earn_event'
   | 'release_pending'
+  | 'expire'
+  | 'redeem_reserve'
+  | 'redeem_commit'
+  | 'redeem_void'
   | 'reverse_return'
   | 'reverse_cancel'
   | 'debt_recorded'
@@ -18,10 +23,14 @@ export interface Transfer {
   amount: number;
   reason: TReason;
   memberId: string;
-  sourceType: 'order' | 'return' | 'adjustment' | 'lot';
+  sourceType: 'order' | 'return' | 'adjustment' | 'lot' | 'event' | 'redemption' | 'expiry';
   sourceId: string;
   ruleId?: string | null;
   note?: string | null;
+  /** For credits to an available account: when these points expire (null: never). */
+  expiresAt?: Date | null;
+  /** Who asked for it (API key id or staff user); null for system movements. */
+  author?: string | null;
 }
 
 export type TMemberAccountKind = 'available' | 'pending' | 'debt' | 'reserved';
@@ -32,6 +41,8 @@ export const CLUB_ACCOUNTS = {
   issued: 'club:issued',
   reversed: 'club:reversed',
   adjusted: 'club:adjusted',
+  redeemed: 'club:redeemed',
+  expired: 'club:expired',
 } as const;
 
 /**
@@ -43,15 +54,19 @@ export async function postTransfers(
   tx: Queryable,
   clubId: string,
   transfers: Transfer[],
+  at: Date,
 ): Promise<Set<string>> {
   const live = transfers.filter((t) => t.amount > 0);
   if (live.length === 0) return new Set();
   const { rows } = await tx.query<{ transfer_id: string }>(
     `insert into ledger_entries
-       (club_id, transfer_id, debit_account, credit_account, amount, reason, member_id, source_type, source_id, rule_id, note)
-     select $1, t.transfer_id, t.debit, t.credit, t.amount, t.reason, t.member_id, t.source_type, t.source_id, t.rule_id, t.note
-     from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-       as t(transfer_id, debit, credit, amount, reason, member_id, source_type, source_id, rule_id, note)
+       (club_id, transfer_id, debit_account, credit_account, amount, reason, member_id, source_type, source_id, rule_id, note,
+        created_at, expires_at, author)
+     select $1, t.transfer_id, t.debit, t.credit, t.amount, t.reason, t.member_id, t.source_type, t.source_id, t.rule_id, t.note,
+        $12, t.expires_at, t.author
+     from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+        $11::text[], $13::timestamptz[], $14::text[])
+       as t(transfer_id, debit, credit, amount, reason, member_id, source_type, source_id, rule_id, note, expires_at, author)
      on conflict (club_id, transfer_id) do nothing
      returning transfer_id`,
     [
@@ -66,6 +81,9 @@ export async function postTransfers(
       live.map((t) => t.sourceId),
       live.map((t) => t.ruleId ?? null),
       live.map((t) => t.note ?? null),
+      at,
+      live.map((t) => t.expiresAt ?? null),
+      live.map((t) => t.author ?? null),
     ],
   );
   const posted = new Set(rows.map((r) => r.transfer_id));
@@ -142,7 +160,7 @@ export async function readMemberBalances(
 export async function lifetimeEarned(db: Queryable, clubId: string, memberId: string): Promise<number> {
   const { rows } = await db.query<{ total: number }>(
     `select coalesce(sum(case
-        when reason in ('earn_purchase') then amount
+        when reason in ('earn_purchase', 'earn_event') then amount
         when reason = 'adjust_manual' and credit_account like 'mem:%' then amount
         when reason in ('reverse_return', 'reverse_cancel', 'debt_recorded') then -amount
         else 0 end), 0)::bigint as total
@@ -201,14 +219,15 @@ export async function insertLots(
     sourceId: string;
     points: number;
     availableAt: Date | null;
+    state?: 'pending' | 'available';
   }>,
 ): Promise<void> {
   if (lots.length === 0) return;
   await tx.query(
     `insert into point_lots (club_id, lot_id, member_id, source_type, source_id, points_earned, state, available_at)
-     select $1, l.lot_id, l.member_id, l.source_type, l.source_id, l.points, 'pending', l.available_at
-     from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[])
-       as l(lot_id, member_id, source_type, source_id, points, available_at)
+     select $1, l.lot_id, l.member_id, l.source_type, l.source_id, l.points, l.state, l.available_at
+     from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[], $8::text[])
+       as l(lot_id, member_id, source_type, source_id, points, available_at, state)
      on conflict do nothing`,
     [
       clubId,
@@ -218,6 +237,7 @@ export async function insertLots(
       lots.map((l) => l.sourceId),
       lots.map((l) => l.points),
       lots.map((l) => l.availableAt),
+      lots.map((l) => l.state ?? 'pending'),
     ],
   );
 }
@@ -339,4 +359,228 @@ export async function accountBalances(db: Queryable, clubId: string): Promise<Ma
     [clubId],
   );
   return new Map(rows.map((r) => [r.account_id, r.balance]));
+}
+
+/** Points a member earned (purchases, events, positive adjustments) net of reversals, in [from, to). */
+export async function earnedBetween(
+  db: Queryable,
+  clubId: string,
+  memberId: string,
+  from: Date,
+  to: Date,
+): Promise<number> {
+  const { rows } = await db.query<{ total: number }>(
+    `select coalesce(sum(case
+        when reason in ('earn_purchase', 'earn_event') then amount
+        when reason = 'adjust_manual' and credit_account like 'mem:%' then amount
+        when reason in ('reverse_return', 'reverse_cancel', 'debt_recorded') then -amount
+        else 0 end), 0)::bigint as total
+     from ledger_entries where club_id = $1 and member_id = $2 and created_at >= $3 and created_at < $4`,
+    [clubId, memberId, from, to],
+  );
+  return rows[0]?.total ?? 0;
+}
+
+/** Points (and entries) each rule gave each member since a time: for caps, limits and once-a-year rules. */
+export async function ruleUsage(
+  db: Queryable,
+  clubId: string,
+  ruleIds: string[],
+  memberIds: string[],
+  since: Date,
+): Promise<Array<{ rule_id: string; member_id: string; total: number; n: number }>> {
+  if (ruleIds.length === 0 || memberIds.length === 0) return [];
+  const { rows } = await db.query<{ rule_id: string; member_id: string; total: number; n: number }>(
+    `select rule_id, member_id, sum(amount)::bigint as total, count(*)::int as n from ledger_entries
+     where club_id = $1 and rule_id = any($2::text[]) and member_id = any($3::text[]) and created_at >= $4
+       and reason in ('earn_purchase', 'earn_event')
+     group by rule_id, member_id`,
+    [clubId, ruleIds, memberIds, since],
+  );
+  return rows;
+}
+
+/** Members who already have a points lot from an order (so their next order is not their first). */
+export async function membersWithOrderLots(
+  db: Queryable,
+  clubId: string,
+  memberIds: string[],
+): Promise<Set<string>> {
+  if (memberIds.length === 0) return new Set();
+  const { rows } = await db.query<{ member_id: string }>(
+    `select distinct member_id from point_lots where club_id = $1 and member_id = any($2::text[]) and source_type = 'order'`,
+    [clubId, memberIds],
+  );
+  return new Set(rows.map((r) => r.member_id));
+}
+
+export async function entriesBySource(
+  db: Queryable,
+  clubId: string,
+  sourceType: string,
+  sourceId: string,
+): Promise<EntryRow[]> {
+  const { rows } = await db.query<EntryRow>(
+    `select entry_no, transfer_id, debit_account, credit_account, amount, reason, source_type, source_id, rule_id, note, created_at
+     from ledger_entries where club_id = $1 and source_type = $2 and source_id = $3 order by entry_no`,
+    [clubId, sourceType, sourceId],
+  );
+  return rows;
+}
+
+/**
+ * First in, first out without per-lot bookkeeping: what expires by `at` is what was credited to the
+ * member's available account with an expiry at or before `at`, less everything taken out of it since
+ * (spending, reversals, debt repayment, earlier expiry), counting reservations only once committed.
+ */
+export async function expiryDue(
+  db: Queryable,
+  clubId: string,
+  at: Date,
+  opts: { memberId?: string | undefined; limit: number },
+): Promise<Array<{ member_id: string; due: number }>> {
+  const { rows } = await db.query<{ member_id: string; due: number }>(
+    `with credits as (
+       select member_id, sum(amount) as c from ledger_entries
+       where club_id = $1 and expires_at is not null and expires_at <= $2 and credit_account like 'mem:%:available'
+         and ($3::text is null or member_id = $3)
+       group by member_id
+     ), used as (
+       select e.member_id, sum(e.amount) as d from ledger_entries e join credits c on c.member_id = e.member_id
+       where e.club_id = $1 and (
+         (e.debit_account like 'mem:%:available' and e.reason <> 'redeem_reserve')
+         or e.reason = 'redeem_commit')
+       group by e.member_id
+     )
+     select c.member_id, (c.c - coalesce(u.d, 0))::bigint as due from credits c left join used u on u.member_id = c.member_id
+     where c.c - coalesce(u.d, 0) > 0 order by c.member_id limit $4`,
+    [clubId, at, opts.memberId ?? null, opts.limit],
+  );
+  return rows;
+}
+
+/** The member's credits that carry an expiry, oldest expiry first, and everything used so far. */
+export async function expiryLedger(
+  db: Queryable,
+  clubId: string,
+  memberId: string,
+): Promise<{ credits: Array<{ expires_at: Date; amount: number }>; used: number }> {
+  const { rows: credits } = await db.query<{ expires_at: Date; amount: number }>(
+    `select expires_at, sum(amount)::bigint as amount from ledger_entries
+     where club_id = $1 and member_id = $2 and expires_at is not null and credit_account like 'mem:%:available'
+     group by expires_at order by expires_at`,
+    [clubId, memberId],
+  );
+  const { rows } = await db.query<{ d: number }>(
+    `select coalesce(sum(amount), 0)::bigint as d from ledger_entries
+     where club_id = $1 and member_id = $2 and (
+       (debit_account like 'mem:%:available' and reason <> 'redeem_reserve') or reason = 'redeem_commit')`,
+    [clubId, memberId],
+  );
+  return { credits, used: rows[0]?.d ?? 0 };
+}
+
+export interface RedemptionRow {
+  redemption_id: string;
+  member_id: string;
+  order_external_id: string;
+  points: number;
+  value_rials: number;
+  status: 'pending' | 'committed' | 'voided' | 'expired';
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const REDEMPTION_COLUMNS =
+  'redemption_id, member_id, order_external_id, points, value_rials, status, expires_at, created_at, updated_at';
+
+export async function insertRedemption(
+  tx: Queryable,
+  clubId: string,
+  r: {
+    redemptionId: string;
+    memberId: string;
+    orderExternalId: string;
+    points: number;
+    valueRials: number;
+    expiresAt: Date;
+    at: Date;
+  },
+): Promise<RedemptionRow> {
+  const { rows } = await tx.query<RedemptionRow>(
+    `insert into redemptions (club_id, redemption_id, member_id, order_external_id, points, value_rials, status, expires_at, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8) returning ${REDEMPTION_COLUMNS}`,
+    [clubId, r.redemptionId, r.memberId, r.orderExternalId, r.points, r.valueRials, r.expiresAt, r.at],
+  );
+  return rows[0]!;
+}
+
+export async function lockRedemption(
+  tx: Queryable,
+  clubId: string,
+  redemptionId: string,
+): Promise<RedemptionRow | null> {
+  const { rows } = await tx.query<RedemptionRow>(
+    `select ${REDEMPTION_COLUMNS} from redemptions where club_id = $1 and redemption_id = $2 for update`,
+    [clubId, redemptionId],
+  );
+  return rows[0] ?? null;
+}
+
+export async function setRedemptionStatus(
+  tx: Queryable,
+  clubId: string,
+  redemptionId: string,
+  status: RedemptionRow['status'],
+  at: Date,
+): Promise<RedemptionRow> {
+  const { rows } = await tx.query<RedemptionRow>(
+    `update redemptions set status = $3, updated_at = $4 where club_id = $1 and redemption_id = $2 returning ${REDEMPTION_COLUMNS}`,
+    [clubId, redemptionId, status, at],
+  );
+  return rows[0]!;
+}
+
+export async function dueReservations(
+  tx: Queryable,
+  clubId: string,
+  now: Date,
+  opts: { memberId?: string | undefined; limit: number },
+): Promise<string[]> {
+  const { rows } = await tx.query<{ redemption_id: string }>(
+    `select redemption_id from redemptions where club_id = $1 and status = 'pending' and expires_at <= $2
+       and ($3::text is null or member_id = $3) order by expires_at limit $4`,
+    [clubId, now, opts.memberId ?? null, opts.limit],
+  );
+  return rows.map((r) => r.redemption_id);
+}
+
+export async function insertReminder(
+  tx: Queryable,
+  clubId: string,
+  memberId: string,
+  expiresAt: Date,
+  points: number,
+): Promise<boolean> {
+  const res = await tx.query(
+    'insert into expiry_reminders (club_id, member_id, expires_at, points) values ($1, $2, $3, $4) on conflict do nothing',
+    [clubId, memberId, expiresAt, points],
+  );
+  return res.rowCount > 0;
+}
+
+export async function upcomingExpiries(
+  db: Queryable,
+  clubId: string,
+  from: Date,
+  to: Date,
+  limit: number,
+): Promise<string[]> {
+  const { rows } = await db.query<{ member_id: string }>(
+    `select distinct member_id from ledger_entries
+     where club_id = $1 and expires_at > $2 and expires_at <= $3 and credit_account like 'mem:%:available' limit $4`,
+    [clubId, from, to, limit],
+  );
+  return rows.map((r) => r.member_id);
 }

@@ -7,6 +7,10 @@ export const ZPointsBalance = z
       .number()
       .int()
       .describe('Points earned on orders still inside their return window; not yet spendable.'),
+    reserved: z
+      .number()
+      .int()
+      .describe('Points held by uncommitted redemptions (two-phase, with a time to live).'),
     debt: z
       .number()
       .int()
@@ -14,7 +18,13 @@ export const ZPointsBalance = z
     lifetimeEarned: z
       .number()
       .int()
-      .describe('Points ever earned (purchases, positive adjustments) net of returns and cancellations.'),
+      .describe(
+        'Points ever earned (purchases, events, positive adjustments) net of returns and cancellations.',
+      ),
+    nextExpiry: z
+      .object({ points: z.number().int(), at: z.string() })
+      .nullable()
+      .describe('The next points to expire (first in, first out) and when; null when none will.'),
   })
   .meta({ id: 'PointsBalance' });
 export type TPointsBalance = z.infer<typeof ZPointsBalance>;
@@ -26,7 +36,12 @@ export const ZLedgerEntry = z
     at: z.string(),
     reason: z.enum([
       'earn_purchase',
+      'earn_event',
       'release_pending',
+      'expire',
+      'redeem_reserve',
+      'redeem_commit',
+      'redeem_void',
       'reverse_return',
       'reverse_cancel',
       'debt_recorded',
@@ -37,7 +52,12 @@ export const ZLedgerEntry = z
     debitAccount: z.string(),
     creditAccount: z.string(),
     effects: z
-      .object({ available: z.number().int(), pending: z.number().int(), debt: z.number().int() })
+      .object({
+        available: z.number().int(),
+        pending: z.number().int(),
+        reserved: z.number().int(),
+        debt: z.number().int(),
+      })
       .describe('What the entry did to each of the member’s balances (debt positive = owed more).'),
     source: z.object({ type: z.string(), id: z.string() }),
     ruleId: z.string().nullable().describe('The rule that produced the entry, when a rule did.'),
@@ -69,3 +89,52 @@ export const ZAdjustmentResult = z
   .object({ transferId: z.string(), points: z.number().int(), balance: ZPointsBalance })
   .meta({ id: 'AdjustmentResult' });
 export type TAdjustmentResult = z.infer<typeof ZAdjustmentResult>;
+
+export const ZQuoteInput = z.strictObject({ cartTotalRials: z.number().int().min(0).max(1e15) });
+
+export const ZQuote = z
+  .object({
+    available: z.number().int(),
+    pointValueRials: z.number().int().describe('What one point is worth.'),
+    maxPoints: z.number().int().describe('The most points this cart may take.'),
+    maxDiscountRials: z.number().int(),
+    minPoints: z.number().int(),
+    maxSharePct: z.number().int(),
+    canRedeem: z.boolean(),
+    reason: z.enum(['not_enough_points', 'cart_too_small']).nullable(),
+  })
+  .meta({ id: 'RedemptionQuote' });
+export type TQuote = z.infer<typeof ZQuote>;
+
+export const ZReserve = z.strictObject({
+  points: z.number().int().min(1).max(100_000_000),
+  orderExternalId: z.string().min(1).max(128).describe('The order these points pay for.'),
+  cartTotalRials: z
+    .number()
+    .int()
+    .min(0)
+    .max(1e15)
+    .optional()
+    .describe('When given, the club’s maximum share of a cart is enforced.'),
+});
+export type TReserve = z.infer<typeof ZReserve>;
+
+export const ZRedemption = z
+  .object({
+    id: z.string(),
+    memberExternalId: z.string(),
+    orderExternalId: z.string(),
+    points: z.number().int(),
+    valueRials: z.number().int(),
+    status: z.enum(['pending', 'committed', 'voided', 'expired']),
+    expiresAt: z.string().describe('A pending reservation is given back by itself after this time.'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Redemption' });
+export type TRedemption = z.infer<typeof ZRedemption>;
+
+export const ZRedemptionPath = z.strictObject({
+  externalId: z.string().min(1).max(128),
+  redemptionId: z.string().min(1).max(64),
+});
