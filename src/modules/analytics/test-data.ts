@@ -5,18 +5,24 @@ import { parse } from 'csv-parse/sync';
 import { parseDay, type TransactionLog, TransactionLogBuilder } from './transactions.js';
 
 /**
- * The shared reference data sits beside the repository (`../shared/data`), both here and in CI. The
- * repository root is found from this file's location, not the working directory, so tests run from
- * any directory. A missing directory fails loudly: a skipped correctness test would pass in silence.
+ * The shared reference data sits beside the repository (`../shared/data`). A clone elsewhere (CI may
+ * clone into a temporary directory) finds it through VAFA_SHARED_DATA or the workplace's fixed
+ * location. The repository root is found from this file's location, not the working directory. A
+ * missing directory fails loudly: a skipped correctness test would pass in silence.
  */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const sharedDataDir = path.resolve(repoRoot, '../shared/data');
+const candidates = [
+  process.env.VAFA_SHARED_DATA,
+  path.resolve(repoRoot, '../shared/data'),
+  '/work/shared/data',
+].filter((c): c is string => Boolean(c));
+export const sharedDataDir = candidates.find((c) => existsSync(path.join(c, 'cdnow'))) ?? candidates[0]!;
 
 export function dataFile(...parts: string[]): string {
   const file = path.join(sharedDataDir, ...parts);
   if (!existsSync(file)) {
     throw new Error(
-      `reference data file ${file} is missing; the analytics tests need ../shared/data beside the repo`,
+      `reference data file ${file} is missing; the analytics tests need ../shared/data beside the repo (or VAFA_SHARED_DATA)`,
     );
   }
   return file;
