@@ -52,7 +52,10 @@ export async function setupEnv(
   opts: { modules?: ReadonlyArray<VafaModule> } = {},
 ): Promise<TestEnv> {
   const modules = opts.modules ?? MODULES;
-  const db = await openDb({ databaseUrl: url, dataDir: null, poolMax: 10 });
+  // On PostgreSQL each test file gets a database of its own: jobs that scan every club (the outbox
+  // dispatcher, sweeps) then never queue behind another file's data, and files cannot disturb each other.
+  const fresh = url ? await freshPostgresDatabase(url) : null;
+  const db = await openDb({ databaseUrl: fresh?.url, dataDir: null, poolMax: 10 });
   await migrate(db, moduleMigrations(modules));
   const clock = new TestClock();
   const { app, ctx } = await buildApp({ db, clock: clock.now, modules });
@@ -87,6 +90,7 @@ export async function setupEnv(
     async close() {
       await app.close();
       await db.close();
+      await fresh?.drop();
     },
   };
 }
@@ -97,4 +101,30 @@ export async function ledgerTotal(env: TestEnv, clubId: string): Promise<number>
   if (audit.mismatches.length > 0)
     throw new Error(`ledger cache mismatch: ${JSON.stringify(audit.mismatches)}`);
   return audit.total;
+}
+
+/**
+ * A new, empty database on the same PostgreSQL server, for tests whose workers scan every club (the
+ * outbox dispatcher, sweeps): in the shared test database they would queue behind other files' data.
+ */
+export async function freshPostgresDatabase(
+  baseUrl: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const pg = (await import('pg')).default;
+  const name = `vafa_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new URL(baseUrl);
+  admin.pathname = '/postgres';
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }

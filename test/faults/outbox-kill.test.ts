@@ -11,6 +11,7 @@ import { migrate } from '../../src/db/migrations.js';
 import { notificationsModule } from '../../src/modules/notifications/index.js';
 import { MODULES, moduleMigrations } from '../../src/modules/registry.js';
 import { WebhooksService, webhooksModule } from '../../src/modules/webhooks/index.js';
+import { freshPostgresDatabase } from '../helpers.js';
 
 /** The registered modules (core now relies on some, e.g. tiers) plus these two, once each. */
 const MY_MODULES = [
@@ -60,7 +61,9 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Pr
   }
 }
 
-describe.each(TARGETS)('outbox delivery across a worker kill ($name)', ({ url }) => {
+describe.each(TARGETS)('outbox delivery across a worker kill ($name)', ({ url: baseUrl }) => {
+  let url = baseUrl;
+  let dropDatabase: (() => Promise<void>) | null = null;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vafa-kill-'));
   const children: ChildProcess[] = [];
   const answered = new Map<string, number>();
@@ -80,12 +83,19 @@ describe.each(TARGETS)('outbox delivery across a worker kill ($name)', ({ url })
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
+    await dropDatabase?.().catch(() => {});
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('delivers every pending event after a SIGKILL mid-delivery and a restart', async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
+    if (baseUrl) {
+      // The worker dispatches every club's events: a database of its own keeps other files' out of the way.
+      const fresh = await freshPostgresDatabase(baseUrl);
+      url = fresh.url;
+      dropDatabase = fresh.drop;
+    }
     const modules = MY_MODULES;
 
     // Seed: a club, a subscription to the local receiver, and EVENTS member.created events.
