@@ -99,22 +99,25 @@ export async function loadDemoClub(
   say(`members: 0/${demo.members.length}`);
   for (let i = 0; i < demo.members.length; i += 1000) {
     const slice = demo.members.slice(i, i + 1000);
-    await db.transaction(async (tx) => {
-      for (const m of slice) {
-        await services.members.upsertIn(tx, clubId, m.externalId, {
-          first_name: m.firstName,
-          last_name: m.lastName,
+    await db.transaction((tx) =>
+      services.members.createMembersBulk(
+        tx,
+        clubId,
+        slice.map((m) => ({
+          externalId: m.externalId,
+          firstName: m.firstName,
+          lastName: m.lastName,
           mobile: m.mobile,
           email: m.email,
           city: m.city,
           province: m.province,
-          birth_date: m.birthDate,
+          birthDate: m.birthDate,
           gender: m.gender,
-          consent_sms: m.consentSms,
-          consent_email: m.consentEmail,
-        });
-      }
-    });
+          consentSms: m.consentSms,
+          consentEmail: m.consentEmail,
+        })),
+      ),
+    );
     say(`members: ${Math.min(i + 1000, demo.members.length)}/${demo.members.length}`);
   }
 

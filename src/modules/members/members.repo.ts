@@ -170,3 +170,48 @@ export async function findProfiles(
   );
   return new Map(rows.map((r) => [r.member_id, { birthDate: r.birth_date }]));
 }
+
+export interface NewMemberRow {
+  memberId: string;
+  externalId: string;
+  firstName: string | null;
+  lastName: string | null;
+  mobile: string | null;
+  email: string | null;
+  city: string | null;
+  province: string | null;
+  birthDate: string | null;
+  gender: string | null;
+  consentSms: boolean;
+  consentEmail: boolean;
+}
+
+/** Inserts members whose external id is new, in one statement; returns the rows inserted. */
+export async function insertMembers(tx: Queryable, clubId: string, rows: NewMemberRow[]): Promise<Array<{ member_id: string; external_id: string }>> {
+  if (rows.length === 0) return [];
+  const col = <K extends keyof NewMemberRow>(k: K) => rows.map((r) => r[k]);
+  const { rows: inserted } = await tx.query<{ member_id: string; external_id: string }>(
+    `insert into members (club_id, member_id, external_id, first_name, last_name, mobile, email, city, province,
+       birth_date, gender, consent_sms, consent_email)
+     select $1, m.* from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::text[], $10::date[], $11::text[], $12::boolean[], $13::boolean[]) as m
+     on conflict do nothing
+     returning member_id, external_id`,
+    [
+      clubId,
+      col('memberId'),
+      col('externalId'),
+      col('firstName'),
+      col('lastName'),
+      col('mobile'),
+      col('email'),
+      col('city'),
+      col('province'),
+      col('birthDate'),
+      col('gender'),
+      col('consentSms'),
+      col('consentEmail'),
+    ],
+  );
+  return inserted;
+}
