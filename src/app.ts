@@ -69,7 +69,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx:
     },
     requestIdHeader: false,
     // External ids may be 128 characters, and Persian ones take 6 bytes each once percent-encoded.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Fastify's own early errors (a malformed URL, an over-long parameter) answer problem+json too.
     frameworkErrors: (err, req, reply) => {
       const code = (err as { code?: string }).code;

@@ -84,18 +84,7 @@ export class ClubsService {
     if (hit && hit.expiresAt > Date.now()) return hit.settings;
     const row = await repo.findClub(this.db, clubId);
     if (!row) throw notFound('Club', clubId);
-    const settings: ClubSettings = {
-      clubId,
-      rialsPerPoint: row.rials_per_point,
-      returnWindowDays: row.return_window_days,
-      calendar: row.calendar,
-      expiryMode: row.expiry_mode,
-      expiryMonths: row.expiry_months,
-      pointValueRials: row.point_value_rials,
-      redeemMaxSharePct: row.redeem_max_share_pct,
-      redeemMinPoints: row.redeem_min_points,
-      reservationTtlMinutes: row.reservation_ttl_minutes,
-    };
+    const settings = toSettings(row);
     this.settingsCache.set(clubId, { settings, expiresAt: Date.now() + 5_000 });
     return settings;
   }
@@ -139,10 +128,9 @@ function generateKey(): { key: string; hash: string; prefix: string } {
   return { key, hash: sha256Hex(key), prefix: key.slice(0, 12) };
 }
 
-function toClub(row: repo.ClubRow): TClub {
+function toSettings(row: repo.ClubRow): ClubSettings {
   return {
-    id: row.club_id,
-    name: row.name,
+    clubId: row.club_id,
     rialsPerPoint: row.rials_per_point,
     returnWindowDays: row.return_window_days,
     calendar: row.calendar,
@@ -152,8 +140,12 @@ function toClub(row: repo.ClubRow): TClub {
     redeemMaxSharePct: row.redeem_max_share_pct,
     redeemMinPoints: row.redeem_min_points,
     reservationTtlMinutes: row.reservation_ttl_minutes,
-    createdAt: row.created_at.toISOString(),
   };
+}
+
+function toClub(row: repo.ClubRow): TClub {
+  const { clubId, ...settings } = toSettings(row);
+  return { id: clubId, name: row.name, ...settings, createdAt: row.created_at.toISOString() };
 }
 
 function toApiKey(row: repo.ApiKeyRow): TApiKey {

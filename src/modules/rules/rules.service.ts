@@ -25,8 +25,12 @@ export const MAX_RULES_PER_CLUB = 200;
  * the rules need (first order, birthday given this year, caps used) are read in bulk per batch, so a
  * batch of 1,000 orders costs a handful of queries, not thousands.
  */
+/** Rules are read by every order; a short cache keeps that off the database. Edits here clear it at once. */
+const RULES_CACHE_TTL_MS = 5_000;
+
 export class RulesService implements EarningPolicy {
   private tierLookup: TierLookup = async () => new Map();
+  private readonly cache = new Map<string, { rules: EngineRule[]; expiresAt: number }>();
 
   constructor(
     private readonly db: Db,
@@ -54,6 +58,7 @@ export class RulesService implements EarningPolicy {
         );
       }
       checkPriority(live, input.priority, null);
+      this.cache.delete(clubId);
       return toRule(await repo.insertRule(tx, clubId, newId('rule'), toValues(input)));
     });
   }
@@ -62,6 +67,7 @@ export class RulesService implements EarningPolicy {
   async updateRule(clubId: string, ruleId: string, input: TRuleInput): Promise<TRule> {
     return this.db.transaction(async (tx) => {
       checkPriority(await repo.listRules(tx, clubId), input.priority, ruleId);
+      this.cache.delete(clubId);
       const row = await repo.updateRule(tx, clubId, ruleId, toValues(input));
       if (!row) throw notFound('Rule', ruleId);
       return toRule(row);
@@ -69,11 +75,21 @@ export class RulesService implements EarningPolicy {
   }
 
   async archiveRule(clubId: string, ruleId: string): Promise<void> {
+    this.cache.delete(clubId);
     const done = await this.db.transaction((tx) => repo.archiveRule(tx, clubId, ruleId));
     if (!done) throw notFound('Rule', ruleId);
   }
 
   private async engineRules(db: Queryable, clubId: string): Promise<EngineRule[]> {
+    const hit = this.cache.get(clubId);
+    if (hit && hit.expiresAt > Date.now()) return hit.rules;
+    const rules = await this.loadEngineRules(db, clubId);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(clubId, { rules, expiresAt: Date.now() + RULES_CACHE_TTL_MS });
+    return rules;
+  }
+
+  private async loadEngineRules(db: Queryable, clubId: string): Promise<EngineRule[]> {
     return (await repo.listRules(db, clubId)).map((r) => ({
       id: r.rule_id,
       name: r.name,
@@ -145,8 +161,13 @@ export class RulesService implements EarningPolicy {
     const cappedRules = rules
       .filter((r) => r.capPerMemberPerDay != null || r.capPerMemberPerMonth != null)
       .map((r) => r.id);
-    const withOrders = await this.points.membersWithOrderLots(tx, settings.clubId, memberIds);
-    const profiles = await this.members.profiles(tx, settings.clubId, memberIds);
+    // Each fact is read only when a rule needs it: most orders of most clubs need none of them.
+    const withOrders = rules.some((r) => r.kind === 'first_order')
+      ? await this.points.membersWithOrderLots(tx, settings.clubId, memberIds)
+      : new Set<string>();
+    const profiles = rules.some((r) => r.kind === 'birthday')
+      ? await this.members.profiles(tx, settings.clubId, memberIds)
+      : new Map<string, { birthDate: string | null }>();
     const members = new Map<
       string,
       {
