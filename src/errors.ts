@@ -37,6 +37,50 @@ export const ERROR_CODES = {
   redemption_not_pending: 409,
   /** More points than the club lets pay for this cart (its maximum share). */
   redemption_limit_exceeded: 409,
+  /** The coupon cannot be redeemed for this member and cart; `reason` says why (expired, used, ...). */
+  coupon_not_valid: 422,
+  /** The coupon use cannot be released: unknown order, already released, or the club keeps uses. */
+  coupon_not_releasable: 409,
+  /** The reward cannot be issued now: out of stock, outside its window, not for this tier, or limit reached. */
+  reward_unavailable: 409,
+  /** The campaign's budget (points or rials, total or per member) is spent: nothing was granted. */
+  campaign_budget_spent: 409,
+  /** The discount is deeper than the club's guardrail and no override with a reason was given. */
+  discount_guardrail_exceeded: 422,
+  /** Another campaign with the same exclusivity key runs in an overlapping window. */
+  campaign_window_overlap: 409,
+  /** The campaign is not running (draft, paused, ended, or outside its window). */
+  campaign_not_active: 409,
+  /** The referral was refused by a fraud check and recorded with its `reason`. */
+  referral_refused: 422,
+  /** The raffle is closed or already drawn. */
+  raffle_not_open: 409,
+  /** A staff role may not use this route (docs/dashboard.md has the role table). */
+  forbidden: 403,
+  /** A staff session write came without the session's `x-csrf-token` header, or with another one. */
+  csrf_token_invalid: 403,
+  /** Staff sign-in: the email or password is wrong (the answer does not say which). */
+  invalid_credentials: 401,
+  /** Staff sign-in is locked after repeated failures; `Retry-After` says when to try again. */
+  account_locked: 429,
+  /** A staff user with this email already exists. */
+  staff_email_taken: 409,
+  /** No insights run has finished for this club yet, or the member is not in the latest snapshot. */
+  insights_not_ready: 404,
+  /** Another insights run of this club is still running; wait for it to finish. */
+  insights_run_in_progress: 409,
+  /** The complaint cannot move from its status to the requested one (e.g. resolved → new). */
+  complaint_transition_forbidden: 409,
+  /** A complaint is resolved without a root cause from the club's list. */
+  root_cause_required: 422,
+  /** The survey link has expired; the member can no longer answer through it. */
+  survey_link_expired: 410,
+  /** The survey link was already used to answer. */
+  survey_already_answered: 409,
+  /** The member has no delivered order with this product, so a review would not be a verified purchase. */
+  purchase_not_verified: 422,
+  /** The member already reviewed this product; edit that review instead. */
+  review_exists: 409,
   /** The embedded database is held by another running Vafa process. */
   database_locked: 409,
   /** The request body is larger than the route's limit. */

@@ -12,7 +12,7 @@ export class PgWaitSampler {
   private readonly counts = new Map<string, number>();
   private samples = 0;
   private timer: NodeJS.Timeout | null = null;
-  private busy = false;
+  private inflight: Promise<void> | null = null;
 
   private constructor(
     private readonly client: pg.Client,
@@ -28,12 +28,15 @@ export class PgWaitSampler {
   start(intervalMs = 20): void {
     this.counts.clear();
     this.samples = 0;
-    this.timer = setInterval(() => void this.sample(), intervalMs);
+    this.timer = setInterval(() => {
+      if (this.inflight) return;
+      this.inflight = this.sample().finally(() => {
+        this.inflight = null;
+      });
+    }, intervalMs);
   }
 
   private async sample(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
     try {
       const { rows } = await this.client.query<{ what: string }>(
         `select case
@@ -46,8 +49,8 @@ export class PgWaitSampler {
       );
       this.samples++;
       for (const r of rows) this.counts.set(r.what, (this.counts.get(r.what) ?? 0) + 1);
-    } finally {
-      this.busy = false;
+    } catch {
+      // A lost sample only makes the average a little coarser.
     }
   }
 
@@ -64,6 +67,7 @@ export class PgWaitSampler {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.inflight;
     await this.client.end();
   }
 }

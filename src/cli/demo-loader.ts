@@ -3,6 +3,7 @@ import type { Db } from '../db/db.js';
 import { generateDemoClub } from '../modules/demo/index.js';
 import type { TCreateOrder } from '../modules/orders/index.js';
 import type { TRuleInput } from '../modules/rules/index.js';
+import { createDemoStaff } from '../modules/staff/index.js';
 import { DEMO_TIERS } from '../modules/tiers/index.js';
 
 /**
@@ -69,6 +70,8 @@ const DEMO_RULES: TRuleInput[] = [
 export interface DemoLoadResult {
   clubId: string;
   apiKey: string;
+  /** An owner account for the dashboard; the password is random and shown once. */
+  staff: { email: string; password: string };
   members: number;
   orders: number;
   returns: number;
@@ -167,9 +170,11 @@ export async function loadDemoClub(
     await db.transaction((tx) => services.tiers.evaluateMembers(tx, clubId, ids));
   }
   say('tiers: evaluated');
+  const staff = await createDemoStaff({ db, services, clock: () => new Date() }, clubId);
   return {
     clubId,
     apiKey,
+    staff,
     members: demo.members.length,
     orders: demo.orders.length,
     returns,

@@ -11,11 +11,13 @@ import { registerAnalyticsCommands } from '../modules/analytics/analytics.cli.js
 import { registerWorkerCommand } from '../modules/notifications/worker.cli.js';
 import { importPrices } from '../modules/prices/index.js';
 import { MODULES, moduleMigrations } from '../modules/registry.js';
+import { registerAdminCommands } from '../modules/staff/staff.cli.js';
 import { describeDb, openConfiguredDb } from './context.js';
 import { loadDemoClub } from './demo-loader.js';
 import { type ImportReport, importMembers, importOrders } from './import.js';
 
-const DEMO_KEY_FILE = 'demo-api-key.txt';
+/** The local demo's key and dashboard sign-in, kept beside the embedded data so each start can show them. */
+const DEMO_FILE = 'demo.json';
 
 const program = new Command();
 program.name('vafa').description('Vafa (وفا): a customer club for online shops').showHelpAfterError();
@@ -27,21 +29,29 @@ program
   .action(async (opts: { demoIfEmpty?: boolean }) => {
     const config = loadConfig();
     const db = await openConfiguredDb(config, { url: `http://${config.HOST}:${config.PORT}` });
-    let demoKey: string | null = null;
+    let demo: { apiKey: string; staffEmail: string; staffPassword: string } | null = null;
     if (opts.demoIfEmpty && !config.DATABASE_URL) {
       const { rows } = await db.query<{ n: number }>('select count(*)::int as n from clubs');
-      const keyFile = path.join(config.dataDir, DEMO_KEY_FILE);
+      const demoFile = path.join(config.dataDir, DEMO_FILE);
       if (rows[0]!.n === 0) {
         process.stdout.write('Empty database: loading the demo club (5,000 members, 50,000 orders)…\n');
-        const demo = await loadDemoClub(db, {
+        const loaded = await loadDemoClub(db, {
           onProgress: (m) => process.stdout.isTTY && process.stdout.write(`\r  ${m}      `),
         });
-        process.stdout.write(`\n  loaded in ${demo.seconds.toFixed(1)} s\n`);
-        // Only for the local demo: the key is kept next to the embedded data so every `npm start` can
-        // show it. Real keys are never written anywhere.
-        fs.writeFileSync(keyFile, `${demo.apiKey}\n`, { mode: 0o600 });
+        process.stdout.write(`\n  loaded in ${loaded.seconds.toFixed(1)} s\n`);
+        // Only for the local demo: kept next to the embedded data so every `npm start` can show them.
+        // Real keys and passwords are never written anywhere.
+        fs.writeFileSync(
+          demoFile,
+          JSON.stringify({
+            apiKey: loaded.apiKey,
+            staffEmail: loaded.staff.email,
+            staffPassword: loaded.staff.password,
+          }),
+          { mode: 0o600 },
+        );
       }
-      if (fs.existsSync(keyFile)) demoKey = fs.readFileSync(keyFile, 'utf8').trim();
+      if (fs.existsSync(demoFile)) demo = JSON.parse(fs.readFileSync(demoFile, 'utf8'));
     }
     const { app, ctx } = await buildApp({
       db,
@@ -82,10 +92,12 @@ program
       `  Docs:     ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
       `  Health:   ${url}/healthz`,
     ];
-    if (demoKey) {
+    lines.splice(3, 0, `  Dashboard: ${url}/admin`);
+    if (demo) {
       lines.push(
-        `  Demo key: ${demoKey}`,
-        `  Try:      curl -H 'Authorization: Bearer ${demoKey}' ${url}/v1/members/C-00001/points`,
+        `  Demo sign-in: ${demo.staffEmail} / ${demo.staffPassword}`,
+        `  Demo key: ${demo.apiKey}`,
+        `  Try:      curl -H 'Authorization: Bearer ${demo.apiKey}' ${url}/v1/members/C-00001/points`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n\n`);
@@ -183,7 +195,8 @@ program
         onProgress: (m) => process.stderr.isTTY && process.stderr.write(`\r  ${m}      `),
       });
       process.stdout.write(
-        `\ndemo club ${r.clubId}: ${r.members} members, ${r.orders} orders, ${r.returns} returns in ${r.seconds.toFixed(1)} s\napi key: ${r.apiKey}\n`,
+        `\ndemo club ${r.clubId}: ${r.members} members, ${r.orders} orders, ${r.returns} returns in ${r.seconds.toFixed(1)} s\n` +
+          `api key: ${r.apiKey}\ndashboard sign-in: ${r.staff.email} / ${r.staff.password}\n`,
       );
     } finally {
       await db.close();
@@ -217,6 +230,7 @@ program
   });
 
 registerWorkerCommand(program);
+registerAdminCommands(program);
 registerAnalyticsCommands(program);
 
 function printReport(r: ImportReport, json: boolean): void {

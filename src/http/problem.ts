@@ -137,8 +137,9 @@ export function handleError(
     return sendProblem(reply, problem(req, 'malformed_request', detail));
   }
   const pgCode = (err as { code?: string }).code;
-  if (pgCode === '22021' || pgCode === '22P05' || pgCode === '54000') {
-    // Text PostgreSQL cannot store (a NUL character, invalid encoding) or a value too long for an index.
+  if (pgCode === '22021' || pgCode === '22P05' || pgCode === '54000' || pgCode === '22P02') {
+    // Text PostgreSQL cannot store (a NUL character, invalid encoding, a lone UTF-16 surrogate in a jsonb
+    // value: 22P02) or a value too long for an index.
     return sendProblem(
       reply,
       problem(

@@ -3,6 +3,7 @@ import type { AppContext, TApp } from '../http/types.js';
 import type { Job } from '../jobs/scheduler.js';
 import { notificationsModule } from './notifications/index.js';
 import { pricesModule } from './prices/index.js';
+import { staffModule } from './staff/index.js';
 import { tiersModule } from './tiers/index.js';
 import { webhooksModule } from './webhooks/index.js';
 
