@@ -81,6 +81,10 @@ export const ERROR_CODES = {
   purchase_not_verified: 422,
   /** The member already reviewed this product; edit that review instead. */
   review_exists: 409,
+  /** Portal sign-in: the one-time code is wrong, expired or was never sent (the answer does not say which). */
+  otp_invalid: 401,
+  /** Portal sign-in: five wrong codes burned this one-time code; ask for a new one. */
+  otp_attempts_exceeded: 429,
   /** The embedded database is held by another running Vafa process. */
   database_locked: 409,
   /** The request body is larger than the route's limit. */
