@@ -137,7 +137,7 @@ async function main(): Promise<number> {
             `${row.errors} errors`,
         );
         for (const e of result.errorSamples) say(`    error: ${e}`);
-        if (row.cpu) say(`    ${describeCpu(row.cpu, row.ordersPerS)}`);
+        if (row.cpu) say(`    ${describeCpu(row.cpu, row.ordersPerS, backend)}`);
         if (profiler) {
           await profiling;
           const file = path.resolve(opts.profileDir!, `${backend}-${scenario}.cpuprofile`);
@@ -213,7 +213,8 @@ async function main(): Promise<number> {
   }
   say();
   say('CPU during the measured windows (cores busy; µs of CPU per order):');
-  for (const r of rows) if (r.cpu) say(`  ${r.backend}, ${r.label}: ${describeCpu(r.cpu, r.ordersPerS)}`);
+  for (const r of rows)
+    if (r.cpu) say(`  ${r.backend}, ${r.label}: ${describeCpu(r.cpu, r.ordersPerS, r.backend)}`);
   if (pgbench?.cpu) say(`  pgbench: ${describePgbenchCpu(pgbench.cpu, pgbench.tps)}`);
   const disturbed = rows
     .filter((r) => r.cpu && r.cpu.other > DISTURBED_OTHER_CORES)
@@ -232,9 +233,19 @@ async function main(): Promise<number> {
   return isOk ? 0 : 1;
 }
 
-/** Cores busy per party, and CPU time per order: which side an order's cost is on. */
-function describeCpu(c: CpuSplit, ordersPerS: number): string {
+/**
+ * Cores busy per party, and CPU time per order: which side an order's cost is on. On PGlite the database
+ * runs inside the server process, so its share is in the server's figure.
+ */
+function describeCpu(c: CpuSplit, ordersPerS: number, backend: Backend): string {
   const perOrder = (cores: number) => formatNumber((cores * 1e6) / Math.max(ordersPerS, 1e-9), 0);
+  if (backend === 'pglite') {
+    return (
+      `CPU (cores): server with PGlite ${c.server.toFixed(2)}, load client ${c.client.toFixed(2)}, ` +
+      `other ${c.other.toFixed(2)}, idle ${c.idle.toFixed(2)}; per order: server with PGlite ` +
+      `${perOrder(c.server)} µs, client ${perOrder(c.client)} µs`
+    );
+  }
   return (
     `CPU (cores): server ${c.server.toFixed(2)}, postgres ${c.postgres.toFixed(2)}, load client ${c.client.toFixed(2)}, ` +
     `other ${c.other.toFixed(2)}, idle ${c.idle.toFixed(2)}; per order: server ${perOrder(c.server)} µs, ` +

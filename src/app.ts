@@ -11,14 +11,16 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from './db/db.js';
+import { AppError } from './errors.js';
 import { authHook } from './http/auth.js';
+import { type Metrics, registerMetrics } from './http/metrics.js';
 import { handleError, problem, sendProblem } from './http/problem.js';
 import type { AppContext, Services, TApp } from './http/types.js';
 import { ClubsService, registerClubsRoutes } from './modules/clubs/index.js';
 import { MembersService, registerMembersRoutes } from './modules/members/index.js';
 import { OrdersService, registerOrdersRoutes } from './modules/orders/index.js';
 import { PointsService, registerPointsRoutes } from './modules/points/index.js';
-import { MODULES, type VafaModule } from './modules/registry.js';
+import { MODULES, uniqueModules, type VafaModule } from './modules/registry.js';
 import { RulesService, registerRulesRoutes } from './modules/rules/index.js';
 import { TiersService } from './modules/tiers/index.js';
 
@@ -30,6 +32,8 @@ export interface BuildAppOptions {
   clock?: () => Date;
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
   /** Feature modules to mount; default: all of src/modules/registry.ts. */
   modules?: ReadonlyArray<VafaModule>;
 }
@@ -56,7 +60,9 @@ export function createServices(db: Db, clock: () => Date): Services {
 }
 
 /** Builds the HTTP app without listening: `main` listens, tests use `app.inject()`. */
-export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx: AppContext }> {
+export async function buildApp(
+  opts: BuildAppOptions,
+): Promise<{ app: TApp; ctx: AppContext; metrics: Metrics }> {
   const clock = opts.clock ?? (() => new Date());
   const bodyLimit = opts.bodyLimitBytes ?? 1024 * 1024;
   const app = Fastify({
@@ -93,6 +99,22 @@ export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx:
   });
 
   const ctx: AppContext = { db: opts.db, services: createServices(opts.db, clock), clock };
+  const modules = uniqueModules(opts.modules ?? MODULES);
+  // Text that is not well-formed UTF-16 (a lone surrogate) would be stored as U+FFFD, so an id sent
+  // could never be found again: every string in a body is checked once, before any schema runs.
+  app.addHook('preValidation', async (req) => {
+    const bad = findIllFormedString(req.body, '');
+    if (bad !== null) {
+      const field = bad || '(root)';
+      throw new AppError(
+        'validation_failed',
+        `${field}: contains an unpaired surrogate (not valid Unicode text)`,
+        {
+          errors: [{ field, in: 'body', message: 'not valid Unicode text (unpaired surrogate)' }],
+        },
+      );
+    }
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -114,6 +136,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx:
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // After the swagger plugin, so /metrics is in the OpenAPI document as a system route.
+  const metrics = registerMetrics(app, ctx, { token: opts.metricsToken });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -144,9 +168,35 @@ export async function buildApp(opts: BuildAppOptions): Promise<{ app: TApp; ctx:
     registerPointsRoutes(scoped, ctx);
     registerOrdersRoutes(scoped, ctx, { batchBodyLimit: bodyLimit * 8 });
     registerRulesRoutes(scoped, ctx);
-    for (const m of opts.modules ?? MODULES) m.registerRoutes(scoped, ctx);
+    for (const m of modules) m.registerRoutes(scoped, ctx);
   });
-  for (const m of opts.modules ?? MODULES) m.registerPublicRoutes?.(app, ctx);
+  for (const m of modules) m.registerPublicRoutes?.(app, ctx);
 
-  return { app, ctx };
+  return { app, ctx, metrics };
+}
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
+/** The dotted path of the first string (or key) that is not well-formed Unicode, or null. Depth-bounded. */
+function findIllFormedString(value: unknown, path: string, depth = 0): string | null {
+  if (depth > 64) return null;
+  if (typeof value === 'string') return isWellFormed(value) ? null : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findIllFormedString(value[i], path ? `${path}.${i}` : String(i), depth + 1);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = path ? `${path}.${k}` : k;
+      if (!isWellFormed(k)) return p;
+      const found = findIllFormedString(v, p, depth + 1);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }

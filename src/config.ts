@@ -27,6 +27,8 @@ const ZConfig = z.object({
   VAFA_DATA_DIR: z.string().min(1).default('./.vafa'),
   /** Connections in the PostgreSQL pool (ignored on PGlite, which has one). */
   VAFA_DB_POOL_MAX: ZInt(1, 200).default(20),
+  /** When set, GET /metrics asks for `Authorization: Bearer <token>`. */
+  VAFA_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest request body accepted on ordinary routes; batch routes allow 8× this. */
   VAFA_BODY_LIMIT_BYTES: ZInt(1024, 64 * 1024 * 1024).default(1024 * 1024),

@@ -51,7 +51,8 @@ export async function setupEnv(
   url: string | undefined,
   opts: { modules?: ReadonlyArray<VafaModule> } = {},
 ): Promise<TestEnv> {
-  const modules = opts.modules ?? MODULES;
+  // A module listed twice (a test adding its module to MODULES once it is registered) is mounted once.
+  const modules = [...new Map((opts.modules ?? MODULES).map((m) => [m.name, m])).values()];
   // On PostgreSQL each test file gets a database of its own: jobs that scan every club (the outbox
   // dispatcher, sweeps) then never queue behind another file's data, and files cannot disturb each other.
   const fresh = url ? await freshPostgresDatabase(url) : null;

@@ -1,10 +1,14 @@
 import { createServices } from '../app.js';
 import type { Db } from '../db/db.js';
+import { seedDemo as seedCampaignsDemo } from '../modules/campaigns/index.js';
 import { generateDemoClub } from '../modules/demo/index.js';
+import { seedDemo as seedInsightsDemo } from '../modules/insights/index.js';
 import type { TCreateOrder } from '../modules/orders/index.js';
+import { demoPortalMember, seedDemo as seedPortalDemo } from '../modules/portal/index.js';
 import type { TRuleInput } from '../modules/rules/index.js';
 import { createDemoStaff } from '../modules/staff/index.js';
 import { DEMO_TIERS } from '../modules/tiers/index.js';
+import { seedDemo as seedVocDemo } from '../modules/voc/index.js';
 
 /**
  * The demo programme: a base rate, double points on books (a category the shop wants to grow), a
@@ -57,6 +61,33 @@ const DEMO_RULES: TRuleInput[] = [
     enabled: true,
   },
   {
+    kind: 'event',
+    name: 'ثبت شکایت (complaint submitted)',
+    priority: 60,
+    config: { eventType: 'complaint_submitted', points: 100, limit: { count: 2, period: 'month' } },
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+  {
+    kind: 'event',
+    name: 'پاسخ به نظرسنجی (survey answered)',
+    priority: 70,
+    config: { eventType: 'survey_answered', points: 20 },
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+  {
+    kind: 'event',
+    name: 'عذرخواهی تأخیر ارسال (late delivery apology)',
+    priority: 80,
+    config: { eventType: 'delivery_late', points: 200 },
+    targetTiers: [],
+    stop: false,
+    enabled: true,
+  },
+  {
     kind: 'tier_multiplier',
     name: 'ضریب سطح عضویت (tier multiplier)',
     priority: 90,
@@ -72,6 +103,8 @@ export interface DemoLoadResult {
   apiKey: string;
   /** An owner account for the dashboard; the password is random and shown once. */
   staff: { email: string; password: string };
+  /** A member to try the portal with (sign-in by a code sent to this mobile). */
+  portalMember: { name: string; mobile: string } | null;
   members: number;
   orders: number;
   returns: number;
@@ -170,11 +203,22 @@ export async function loadDemoClub(
     await db.transaction((tx) => services.tiers.evaluateMembers(tx, clubId, ids));
   }
   say('tiers: evaluated');
-  const staff = await createDemoStaff({ db, services, clock: () => new Date() }, clubId);
+  // One context for every module's demo data: the modules keep their services per context.
+  const ctx = { db, services, clock: () => new Date() };
+  const staff = await createDemoStaff(ctx, clubId);
+  await seedVocDemo(ctx, clubId);
+  say('surveys, complaints and reviews: seeded');
+  await seedCampaignsDemo(ctx, clubId);
+  say('rewards, campaigns, raffles and referrals: seeded');
+  await seedInsightsDemo(ctx, clubId);
+  say('insights: computed');
+  await seedPortalDemo(ctx, clubId);
+  const portalMember = await demoPortalMember(ctx, clubId);
   return {
     clubId,
     apiKey,
     staff,
+    portalMember: portalMember ? { name: portalMember.name, mobile: portalMember.mobile } : null,
     members: demo.members.length,
     orders: demo.orders.length,
     returns,

@@ -29,7 +29,12 @@ program
   .action(async (opts: { demoIfEmpty?: boolean }) => {
     const config = loadConfig();
     const db = await openConfiguredDb(config, { url: `http://${config.HOST}:${config.PORT}` });
-    let demo: { apiKey: string; staffEmail: string; staffPassword: string } | null = null;
+    let demo: {
+      apiKey: string;
+      staffEmail: string;
+      staffPassword: string;
+      portalMember?: { name: string; mobile: string } | null;
+    } | null = null;
     if (opts.demoIfEmpty && !config.DATABASE_URL) {
       const { rows } = await db.query<{ n: number }>('select count(*)::int as n from clubs');
       const demoFile = path.join(config.dataDir, DEMO_FILE);
@@ -47,13 +52,15 @@ program
             apiKey: loaded.apiKey,
             staffEmail: loaded.staff.email,
             staffPassword: loaded.staff.password,
+            portalMember: loaded.portalMember,
           }),
           { mode: 0o600 },
         );
       }
       if (fs.existsSync(demoFile)) demo = JSON.parse(fs.readFileSync(demoFile, 'utf8'));
     }
-    const { app, ctx } = await buildApp({
+    const { app, ctx, metrics } = await buildApp({
+      metricsToken: config.VAFA_METRICS_TOKEN,
       db,
       bodyLimitBytes: config.VAFA_BODY_LIMIT_BYTES,
       logger: {
@@ -69,6 +76,7 @@ program
         ...MODULES.flatMap((m) => m.jobs?.(ctx) ?? []),
       ],
       app.log,
+      metrics.observeJob,
     );
     let closing = false;
     const shutdown = async (signal: string) => {
@@ -96,6 +104,12 @@ program
     if (demo) {
       lines.push(
         `  Demo sign-in: ${demo.staffEmail} / ${demo.staffPassword}`,
+        ...(demo.portalMember
+          ? [
+              `  Portal:   ${url}/portal/  (sign in as ${demo.portalMember.name}, mobile ${demo.portalMember.mobile}; ` +
+                'the one-time code is printed in this log by the development SMS provider)',
+            ]
+          : []),
         `  Demo key: ${demo.apiKey}`,
         `  Try:      curl -H 'Authorization: Bearer ${demo.apiKey}' ${url}/v1/members/C-00001/points`,
       );
@@ -162,8 +176,9 @@ program
   .requiredOption('--club <id>', 'club id')
   .option('--json', 'print the report as JSON')
   .action(async (kind: string, file: string, opts: { club: string; json?: boolean }) => {
-    if (kind !== 'members' && kind !== 'orders')
-      throw new AppError('validation_failed', `kind: expected members or orders, got '${kind}'`);
+    if (kind !== 'members' && kind !== 'orders' && kind !== 'prices') {
+      throw new AppError('validation_failed', `kind: expected members, orders or prices, got '${kind}'`);
+    }
     if (!fs.existsSync(file)) throw new AppError('validation_failed', `file: ${file} does not exist`);
     const db = await openConfiguredDb();
     try {
@@ -171,7 +186,9 @@ program
       const report =
         kind === 'members'
           ? await importMembers(db, opts.club, file)
-          : await importOrders(db, opts.club, file);
+          : kind === 'orders'
+            ? await importOrders(db, opts.club, file)
+            : await importPrices(db, opts.club, file);
       printReport(report, opts.json ?? false);
       if (report.rejected.length > 0) process.exitCode = 2;
     } finally {

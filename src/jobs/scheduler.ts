@@ -57,7 +57,11 @@ export function pointsLifecycleJobs(db: Db, services: Services): Job[] {
 }
 
 /** Runs jobs on their intervals, one run at a time per job; stop() waits for running ones. */
-export function startScheduler(jobs: Job[], log: FastifyBaseLogger): { stop: () => Promise<void> } {
+export function startScheduler(
+  jobs: Job[],
+  log: FastifyBaseLogger,
+  onRun: (jobId: string, durationMs: number, isOk: boolean) => void = () => {},
+): { stop: () => Promise<void> } {
   const running = new Map<string, Promise<void>>();
   const timers: NodeJS.Timeout[] = [];
   let stopped = false;
@@ -69,9 +73,13 @@ export function startScheduler(jobs: Job[], log: FastifyBaseLogger): { stop: () 
         .handler()
         .then((result) => {
           const ms = Date.now() - started;
+          onRun(job.id, ms, true);
           (ms > job.slowMs ? log.warn : log.debug).call(log, { job: job.id, ms, result }, 'job finished');
         })
-        .catch((err) => log.error({ job: job.id, err }, 'job failed'))
+        .catch((err) => {
+          onRun(job.id, Date.now() - started, false);
+          log.error({ job: job.id, err }, 'job failed');
+        })
         .finally(() => running.delete(job.id));
       running.set(job.id, p);
     };

@@ -1,10 +1,16 @@
 import type { Migration } from '../db/migrations.js';
 import type { AppContext, TApp } from '../http/types.js';
 import type { Job } from '../jobs/scheduler.js';
+import { campaignsModule } from './campaigns/index.js';
+import { insightsModule } from './insights/index.js';
 import { notificationsModule } from './notifications/index.js';
+import { portalModule } from './portal/index.js';
 import { pricesModule } from './prices/index.js';
+import { referralsModule } from './referrals/index.js';
+import { rewardsModule } from './rewards/index.js';
 import { staffModule } from './staff/index.js';
 import { tiersModule } from './tiers/index.js';
+import { vocModule } from './voc/index.js';
 import { webhooksModule } from './webhooks/index.js';
 
 /**
@@ -27,8 +33,20 @@ export const MODULES: ReadonlyArray<VafaModule> = [
   pricesModule,
   webhooksModule,
   notificationsModule,
+  staffModule,
+  rewardsModule,
+  referralsModule,
+  campaignsModule,
+  insightsModule,
+  vocModule,
+  portalModule,
 ];
 
+/** The list without repeats (by name, first wins): a module named twice is mounted once. */
+export function uniqueModules(modules: ReadonlyArray<VafaModule>): VafaModule[] {
+  return [...new Map(modules.map((m) => [m.name, m])).values()];
+}
+
 export function moduleMigrations(modules: ReadonlyArray<VafaModule> = MODULES): Migration[] {
-  return modules.flatMap((m) => m.migrations);
+  return uniqueModules(modules).flatMap((m) => m.migrations);
 }

@@ -301,7 +301,7 @@ describe.concurrent.each(BACKENDS)('vafa CLI on $name', ({ name, url }) => {
       // Checked before any database is opened, so once is enough.
       const noKind = await run(['import', 'coupons', file, '--club', clubId], env);
       expect(noKind.code).toBe(1);
-      expect(noKind.stderr).toMatch(/members or orders/);
+      expect(noKind.stderr).toMatch(/members, orders or prices/);
       const noFile = await run(
         ['import', 'members', path.join(dataDir, 'missing.csv'), '--club', clubId],
         env,

@@ -57,7 +57,16 @@ function registeredRoutes(app: TApp): string[] {
     const full = (stack[depth - 1] ?? '') + m[2]!;
     stack[depth] = full;
     // The docs themselves, and the member-facing unsubscribe pages (HTML for people, not API), are not in the document.
-    if (full.startsWith('/docs') || full === '/openapi.json' || full.startsWith('/unsubscribe/')) continue;
+    // The dashboard's and the member portal's static files (/admin/*, /portal/*) are pages, not API; their
+    // /admin/api and /portal/api routes are documented.
+    if (
+      full.startsWith('/docs') ||
+      full === '/openapi.json' ||
+      full.startsWith('/unsubscribe/') ||
+      (full.startsWith('/admin') && !full.startsWith('/admin/api/')) ||
+      (full.startsWith('/portal') && !full.startsWith('/portal/api/'))
+    )
+      continue;
     for (const method of (m[3] ?? '').split(',').map((s) => s.trim())) {
       if (method && method !== 'HEAD')
         out.push(`${method} ${full.replace(/:(\w+)/g, (_, p: string) => `{${p}}`)}`);

@@ -187,7 +187,11 @@ export interface NewMemberRow {
 }
 
 /** Inserts members whose external id is new, in one statement; returns the rows inserted. */
-export async function insertMembers(tx: Queryable, clubId: string, rows: NewMemberRow[]): Promise<Array<{ member_id: string; external_id: string }>> {
+export async function insertMembers(
+  tx: Queryable,
+  clubId: string,
+  rows: NewMemberRow[],
+): Promise<Array<{ member_id: string; external_id: string }>> {
   if (rows.length === 0) return [];
   const col = <K extends keyof NewMemberRow>(k: K) => rows.map((r) => r[k]);
   const { rows: inserted } = await tx.query<{ member_id: string; external_id: string }>(

@@ -75,12 +75,23 @@ export class MembersService {
    * Creates many new members in one statement (imports of clean data, the demo). Members whose
    * external id or mobile already exists are skipped, not updated; returns how many were created.
    */
-  async createMembersBulk(tx: Queryable, clubId: string, rows: Array<Omit<repo.NewMemberRow, 'memberId'>>): Promise<number> {
-    const inserted = await repo.insertMembers(tx, clubId, rows.map((r) => ({ ...r, memberId: newId('mem') })));
+  async createMembersBulk(
+    tx: Queryable,
+    clubId: string,
+    rows: Array<Omit<repo.NewMemberRow, 'memberId'>>,
+  ): Promise<number> {
+    const inserted = await repo.insertMembers(
+      tx,
+      clubId,
+      rows.map((r) => ({ ...r, memberId: newId('mem') })),
+    );
     await enqueueEvents(
       tx,
       clubId,
-      inserted.map((m) => ({ type: 'member.created', payload: { memberId: m.member_id, externalId: m.external_id } })),
+      inserted.map((m) => ({
+        type: 'member.created',
+        payload: { memberId: m.member_id, externalId: m.external_id },
+      })),
     );
     return inserted.length;
   }

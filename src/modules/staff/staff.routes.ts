@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { CSRF_HEADER, readCookie, SESSION_COOKIE } from '../../http/auth.js';
 import { ZProblem } from '../../http/problem.js';
+import { problems, SECURITY } from '../../http/schemas.js';
 import type { TApp } from '../../http/types.js';
 import type { StaffReports } from './staff.reports.js';
 import {
@@ -107,7 +108,8 @@ export function registerReportRoutes(app: TApp, reports: StaffReports): void {
     schema: {
       tags: ['reports'],
       summary: 'Headline figures: members, activity, repeat purchase, points owed; 12 months of trend',
-      response: { 200: ZOverview },
+      security: SECURITY,
+      response: { 200: ZOverview, ...problems() },
     },
     handler: async (req) => reports.overview(req.clubId),
   });
@@ -116,7 +118,8 @@ export function registerReportRoutes(app: TApp, reports: StaffReports): void {
     schema: {
       tags: ['reports'],
       summary: 'Which optional APIs this server has, so the dashboard shows only real pages',
-      response: { 200: ZFeatures },
+      security: SECURITY,
+      response: { 200: ZFeatures, ...problems() },
     },
     handler: async () => {
       const has = (url: string) => app.hasRoute({ method: 'GET', url });
@@ -125,7 +128,7 @@ export function registerReportRoutes(app: TApp, reports: StaffReports): void {
         complaints: has('/v1/complaints'),
         campaigns: has('/v1/campaigns'),
         rewards: has('/v1/rewards'),
-        analytics: has('/v1/analytics/rfm'),
+        analytics: has('/v1/insights/runs'),
         prices: has('/v1/products/:sku/price-history'),
         webhooks: has('/v1/webhooks/deliveries'),
         messages: has('/v1/members/:externalId/messages'),
@@ -139,7 +142,8 @@ export function registerReportRoutes(app: TApp, reports: StaffReports): void {
       summary: "A member's latest orders, newest first",
       params: ZMemberOrdersPath,
       querystring: ZMemberOrdersQuery,
-      response: { 200: ZMemberOrders, 404: ZProblem },
+      security: SECURITY,
+      response: { 200: ZMemberOrders, ...problems(404) },
     },
     handler: async (req) => reports.memberOrders(req.clubId, req.params.externalId, req.query.limit),
   });
