@@ -17,6 +17,7 @@ import { type Metrics, registerMetrics } from './http/metrics.js';
 import { handleError, problem, sendProblem } from './http/problem.js';
 import type { AppContext, Services, TApp } from './http/types.js';
 import { ClubsService, registerClubsRoutes } from './modules/clubs/index.js';
+import { memberInsights } from './modules/insights/index.js';
 import { MembersService, registerMembersRoutes } from './modules/members/index.js';
 import { OrdersService, registerOrdersRoutes } from './modules/orders/index.js';
 import { PointsService, registerPointsRoutes } from './modules/points/index.js';
@@ -55,6 +56,10 @@ export function createServices(db: Db, clock: () => Date): Services {
         { key: t.key, earningMultiplier: t.benefits.earningMultiplier ?? null },
       ]),
     );
+  });
+  rules.setSegmentLookup(async (tx, clubId, memberIds) => {
+    const found = await memberInsights(tx, clubId, memberIds);
+    return new Map([...found].map(([id, i]) => [id, i.segment]));
   });
   return { clubs, members, points, orders, rules, tiers };
 }

@@ -14,7 +14,7 @@ import { seedDemo as seedVocDemo } from '../modules/voc/index.js';
  * The demo programme: a base rate, double points on books (a category the shop wants to grow), a
  * welcome bonus, a birthday gift, rewarded reviews, and the tier multiplier that makes tiers pay.
  */
-const DEMO_RULES: TRuleInput[] = [
+const DEMO_RULES: Array<Omit<TRuleInput, 'targetSegments'>> = [
   {
     kind: 'rate',
     name: 'هر ۱۰٬۰۰۰ ریال یک امتیاز (base rate)',
@@ -129,7 +129,8 @@ export async function loadDemoClub(
   });
   const { club, apiKey } = await services.clubs.createClub('فروشگاه نمونه وفا (Vafa demo shop)');
   const clubId = club.id;
-  for (const rule of DEMO_RULES) await services.rules.createRule(clubId, rule);
+  for (const rule of DEMO_RULES)
+    await services.rules.createRule(clubId, { ...rule, targetSegments: [] } as TRuleInput);
   await services.clubs.updateClub(clubId, { expiryMode: 'months', expiryMonths: 12, pointValueRials: 100 });
 
   say(`members: 0/${demo.members.length}`);
@@ -190,6 +191,8 @@ export async function loadDemoClub(
     returns++;
   }
   say(`returns: ${returns}`);
+  // Fresh statistics after the bulk load, for PGlite, which never analyses by itself.
+  if (db.kind === 'pglite') await db.exec('analyze');
   await services.points.releaseMatured(clubId);
   // Tiers are defined after the history is in, then every member qualifies once: cheaper than
   // re-evaluating members after each of 50,000 orders, and the same result for a demo.

@@ -6,7 +6,12 @@ import { buildApp, createServices } from '../app.js';
 import { ConfigError, loadConfig, type TConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
 import { AppError } from '../errors.js';
-import { pointsLifecycleJobs, releaseMaturedPointsJob, startScheduler } from '../jobs/scheduler.js';
+import {
+  pgliteAnalyzeJob,
+  pointsLifecycleJobs,
+  releaseMaturedPointsJob,
+  startScheduler,
+} from '../jobs/scheduler.js';
 import { registerAnalyticsCommands } from '../modules/analytics/analytics.cli.js';
 import { registerWorkerCommand } from '../modules/notifications/worker.cli.js';
 import { importPrices } from '../modules/prices/index.js';
@@ -73,6 +78,7 @@ program
       [
         releaseMaturedPointsJob(db, ctx.services),
         ...pointsLifecycleJobs(db, ctx.services),
+        ...pgliteAnalyzeJob(db),
         ...MODULES.flatMap((m) => m.jobs?.(ctx) ?? []),
       ],
       app.log,

@@ -56,6 +56,12 @@ export function pointsLifecycleJobs(db: Db, services: Services): Job[] {
   ];
 }
 
+/** PGlite has no autovacuum: an hourly ANALYZE keeps its plans fit for the data it has grown to. */
+export function pgliteAnalyzeJob(db: Db): Job[] {
+  if (db.kind !== 'pglite') return [];
+  return [{ id: 'pglite-analyze', everyMs: 3600_000, slowMs: 60_000, handler: () => db.exec('analyze') }];
+}
+
 /** Runs jobs on their intervals, one run at a time per job; stop() waits for running ones. */
 export function startScheduler(
   jobs: Job[],

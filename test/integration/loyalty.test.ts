@@ -117,6 +117,35 @@ describe.each(BACKENDS)('earning rules, events, expiry and redemption on $name',
     expect(clash.body.errors[0].field).toBe('priority');
   });
 
+  it('targets rules at RFM segments, refusing unknown segment names', async () => {
+    const { club, m } = await clubWithMember();
+    const bad = await club.call('POST', '/v1/rules', {
+      kind: 'first_order',
+      name: 'x',
+      priority: 1,
+      config: { points: 10 },
+      targetSegments: ['Whales'],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('targetSegments.0');
+    const vip = await club.call('POST', '/v1/rules', {
+      kind: 'first_order',
+      name: 'VIP welcome',
+      priority: 1,
+      config: { points: 10 },
+      targetSegments: ['Champions'],
+    });
+    expect(vip.status).toBe(201);
+    expect(vip.body.targetSegments).toEqual(['Champions']);
+    // No insights run yet: the member is in no segment, so the targeted rule does not apply.
+    const sim = await club.call('POST', '/v1/orders/simulate', {
+      memberExternalId: m,
+      totalRials: 10_000_000,
+      lines: [],
+    });
+    expect(sim.body.points).toBe(0);
+  });
+
   it('rewards events once per external id and within the period limit', async () => {
     const { club, m } = await clubWithMember();
     await club.call('POST', '/v1/rules', {

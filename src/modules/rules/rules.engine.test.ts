@@ -8,6 +8,7 @@ const rule = (
   activeFrom: null,
   activeTo: null,
   targetTiers: [],
+  targetSegments: [],
   capPerOrder: null,
   capPerMemberPerDay: null,
   capPerMemberPerMonth: null,
@@ -171,6 +172,31 @@ describe('evaluateOrder', () => {
       capPerMemberPerDay: 1200,
     });
     expect(sum(evaluateOrder([daily], facts(), () => ({ day: 1000, month: 1000 })))).toBe(200);
+  });
+});
+
+describe('target segments', () => {
+  it('applies a segment-targeted rule only to members in those segments', () => {
+    const rules = [
+      rule({ id: 'base', kind: 'rate', priority: 1, config: { rialsPerPoint: 10_000 } }),
+      rule({
+        id: 'winback',
+        kind: 'first_order',
+        priority: 2,
+        config: { points: 0 },
+        targetSegments: ['At Risk'],
+      }),
+      rule({
+        id: 'vip',
+        kind: 'product_bonus',
+        priority: 3,
+        config: { skus: ['MOB-1'], points: 70 },
+        targetSegments: ['Champions'],
+      }),
+    ];
+    expect(sum(evaluateOrder(rules, facts({ segment: 'Champions' }), none))).toBe(1070);
+    expect(sum(evaluateOrder(rules, facts({ segment: 'Lost' }), none))).toBe(1000);
+    expect(sum(evaluateOrder(rules, facts(), none))).toBe(1000);
   });
 });
 

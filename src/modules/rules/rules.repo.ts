@@ -10,6 +10,7 @@ export interface RuleRow {
   active_from: Date | null;
   active_to: Date | null;
   target_tiers: string[];
+  target_segments: string[];
   cap_per_order: number | null;
   cap_per_member_day: number | null;
   cap_per_member_month: number | null;
@@ -20,7 +21,7 @@ export interface RuleRow {
   updated_at: Date;
 }
 
-const COLUMNS = `rule_id, name, kind, priority, config, active_from, active_to, target_tiers, cap_per_order,
+const COLUMNS = `rule_id, name, kind, priority, config, active_from, active_to, target_tiers, target_segments, cap_per_order,
   cap_per_member_day, cap_per_member_month, stop, enabled, version, created_at, updated_at`;
 
 export interface RuleValues {
@@ -31,6 +32,7 @@ export interface RuleValues {
   activeFrom: Date | null;
   activeTo: Date | null;
   targetTiers: string[];
+  targetSegments: string[];
   capPerOrder: number | null;
   capPerMemberPerDay: number | null;
   capPerMemberPerMonth: number | null;
@@ -52,6 +54,7 @@ function params(v: RuleValues): unknown[] {
     v.capPerMemberPerMonth,
     v.stop,
     v.enabled,
+    v.targetSegments,
   ];
 }
 
@@ -71,8 +74,8 @@ export async function insertRule(
 ): Promise<RuleRow> {
   const { rows } = await tx.query<RuleRow>(
     `insert into earning_rules (club_id, rule_id, name, kind, priority, config, active_from, active_to, target_tiers,
-       cap_per_order, cap_per_member_day, cap_per_member_month, stop, enabled)
-     values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::text[], $10, $11, $12, $13, $14)
+       cap_per_order, cap_per_member_day, cap_per_member_month, stop, enabled, target_segments)
+     values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::text[], $10, $11, $12, $13, $14, $15::text[])
      returning ${COLUMNS}`,
     [clubId, ruleId, ...params(v)],
   );
@@ -88,7 +91,7 @@ export async function updateRule(
   const { rows } = await tx.query<RuleRow>(
     `update earning_rules set name = $3, kind = $4, priority = $5, config = $6::jsonb, active_from = $7, active_to = $8,
        target_tiers = $9::text[], cap_per_order = $10, cap_per_member_day = $11, cap_per_member_month = $12,
-       stop = $13, enabled = $14, version = version + 1, updated_at = now()
+       stop = $13, enabled = $14, target_segments = $15::text[], version = version + 1, updated_at = now()
      where club_id = $1 and rule_id = $2 and archived_at is null
      returning ${COLUMNS}`,
     [clubId, ruleId, ...params(v)],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEGMENTS } from '../analytics/index.js';
 import { ZExternalId } from '../members/index.js';
 
 const ZPoints = z.number().int().min(1).max(100_000_000);
@@ -19,6 +20,13 @@ const common = {
     .max(50)
     .default([])
     .describe('Tier keys; empty means every member.'),
+  targetSegments: z
+    .array(z.enum(SEGMENTS))
+    .max(11)
+    .default([])
+    .describe(
+      'RFM segments from the latest insights run (e.g. Champions, At Risk); empty means every member.',
+    ),
   capPerOrder: ZPoints.nullable()
     .optional()
     .describe('At most this many points from this rule per order or event.'),
@@ -125,6 +133,7 @@ export const ZRule = z
     activeFrom: z.string().nullable(),
     activeTo: z.string().nullable(),
     targetTiers: z.array(z.string()),
+    targetSegments: z.array(z.string()),
     capPerOrder: z.number().int().nullable(),
     capPerMemberPerDay: z.number().int().nullable(),
     capPerMemberPerMonth: z.number().int().nullable(),

@@ -17,6 +17,13 @@ export type TierLookup = (
   memberIds: string[],
 ) => Promise<Map<string, { key: string; earningMultiplier: number | null }>>;
 
+/** How the rules learn members' RFM segments (latest insights run); the insights module provides it. */
+export type SegmentLookup = (
+  db: Queryable,
+  clubId: string,
+  memberIds: string[],
+) => Promise<Map<string, string>>;
+
 /** At most this many live rules per club: every order evaluates all of them. */
 export const MAX_RULES_PER_CLUB = 200;
 
@@ -30,6 +37,7 @@ const RULES_CACHE_TTL_MS = 5_000;
 
 export class RulesService implements EarningPolicy {
   private tierLookup: TierLookup = async () => new Map();
+  private segmentLookup: SegmentLookup = async () => new Map();
   private readonly cache = new Map<string, { rules: EngineRule[]; expiresAt: number }>();
 
   constructor(
@@ -42,6 +50,10 @@ export class RulesService implements EarningPolicy {
 
   setTierLookup(lookup: TierLookup): void {
     this.tierLookup = lookup;
+  }
+
+  setSegmentLookup(lookup: SegmentLookup): void {
+    this.segmentLookup = lookup;
   }
 
   async listRules(clubId: string): Promise<TRule[]> {
@@ -99,6 +111,7 @@ export class RulesService implements EarningPolicy {
       activeFrom: r.active_from,
       activeTo: r.active_to,
       targetTiers: r.target_tiers,
+      targetSegments: r.target_segments,
       capPerOrder: r.cap_per_order,
       capPerMemberPerDay: r.cap_per_member_day,
       capPerMemberPerMonth: r.cap_per_member_month,
@@ -132,6 +145,7 @@ export class RulesService implements EarningPolicy {
           totalRials: item.paidRials,
           lines: item.lines,
           tierKey: m.tier?.key ?? null,
+          segment: m.segment,
           tierMultiplier: m.tier?.earningMultiplier ?? null,
           isFirstOrder,
           isBirthMonth:
@@ -174,14 +188,19 @@ export class RulesService implements EarningPolicy {
         hasOrders: boolean;
         birthDate: string | null;
         tier: { key: string; earningMultiplier: number | null } | null;
+        segment: string | null;
       }
     >();
     const tiers = needsTier ? await this.tierLookup(tx, settings.clubId, memberIds) : new Map();
+    const segments = rules.some((r) => r.targetSegments.length > 0)
+      ? await this.segmentLookup(tx, settings.clubId, memberIds)
+      : new Map<string, string>();
     for (const id of memberIds) {
       members.set(id, {
         hasOrders: withOrders.has(id),
         birthDate: profiles.get(id)?.birthDate ?? null,
         tier: tiers.get(id) ?? null,
+        segment: segments.get(id) ?? null,
       });
     }
     const dayStart = startOfTehranDay(now);
@@ -311,6 +330,9 @@ export class RulesService implements EarningPolicy {
       }
       const rules = await this.engineRules(tx, clubId);
       const eventRules = rules.filter((r) => r.kind === 'event' && r.config.eventType === input.type);
+      const segment = rules.some((r) => r.targetSegments.length > 0)
+        ? ((await this.segmentLookup(tx, clubId, [memberId])).get(memberId) ?? null)
+        : null;
       const tier = rules.some((r) => r.targetTiers.length > 0)
         ? ((await this.tierLookup(tx, clubId, [memberId])).get(memberId) ?? null)
         : null;
@@ -346,6 +368,7 @@ export class RulesService implements EarningPolicy {
         {
           type: input.type,
           at,
+          segment,
           tierKey: tier?.key ?? null,
           countInPeriod: (ruleId) => counts.get(ruleId) ?? 0,
         },
@@ -394,6 +417,7 @@ function toValues(input: TRuleInput): repo.RuleValues {
     activeFrom: input.activeFrom ? new Date(input.activeFrom) : null,
     activeTo: input.activeTo ? new Date(input.activeTo) : null,
     targetTiers: input.targetTiers,
+    targetSegments: input.targetSegments,
     capPerOrder: input.capPerOrder ?? null,
     capPerMemberPerDay: input.capPerMemberPerDay ?? null,
     capPerMemberPerMonth: input.capPerMemberPerMonth ?? null,
@@ -412,6 +436,7 @@ function toRule(r: repo.RuleRow): TRule {
     activeFrom: r.active_from?.toISOString() ?? null,
     activeTo: r.active_to?.toISOString() ?? null,
     targetTiers: r.target_tiers,
+    targetSegments: r.target_segments,
     capPerOrder: r.cap_per_order,
     capPerMemberPerDay: r.cap_per_member_day,
     capPerMemberPerMonth: r.cap_per_member_month,
