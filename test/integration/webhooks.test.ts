@@ -277,7 +277,7 @@ describe.each(BACKENDS)('webhooks on $name', ({ url }) => {
       if (before.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(before).toHaveLength(1);
-    const requeued = await club.call('POST', '/v1/outbox/replay', { eventId: before[0].eventId });
+    const requeued = await club.call('POST', '/v1/outbox/replay', { eventId: before[0]!.eventId });
     expect(requeued.body.queued).toBe(1);
     await dispatch();
     expect(
