@@ -329,3 +329,52 @@ describe.each(BACKENDS)('campaigns and raffles on $name', ({ url }) => {
     expect(await ledgerTotal(env, club.clubId)).toBe(0);
   });
 });
+
+describe.each(BACKENDS)('campaign segments from insights on $name', ({ url }) => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await setupEnv(url);
+  });
+  afterAll(async () => env?.close());
+
+  it('picks members by RFM segment, churn risk and predicted value from the latest insights run', async () => {
+    const club = await env.newClub();
+    const day = 86_400_000;
+    const now = env.clock.now().getTime();
+    // 25 regular buyers (recent, frequent) and 15 who bought twice long ago and stopped.
+    const orders: unknown[] = [];
+    for (let i = 0; i < 40; i++) {
+      const id = `S${i}`;
+      await club.call('PUT', `/v1/members/${id}`, { firstName: `m${i}` });
+      const regular = i < 25;
+      const count = regular ? 8 : 2;
+      for (let k = 0; k < count; k++) {
+        const ago = regular ? 10 + k * 30 + (i % 7) : 500 + k * 20 + i;
+        orders.push({
+          externalId: `${id}-O${k}`,
+          memberExternalId: id,
+          placedAt: new Date(now - ago * day).toISOString(),
+          totalRials: 2_000_000 + i * 10_000,
+          status: 'paid',
+          lines: [],
+        });
+      }
+    }
+    expect((await club.call('POST', '/v1/orders/batch', { orders })).body.failed).toBe(0);
+    const before = await club.call('POST', '/v1/segments/preview', { churnRiskOnly: true });
+    expect(before.status).toBe(200);
+    expect(before.body.members).toBe(0); // no insights run yet: nobody is in a predicted segment
+    expect((await club.call('POST', '/v1/insights/runs', {})).status).toBeLessThan(300);
+    const churn = await club.call('POST', '/v1/segments/preview', { churnRiskOnly: true });
+    const lapsedIds = new Set(Array.from({ length: 15 }, (_, i) => `S${i + 25}`));
+    expect(churn.body.members).toBeGreaterThanOrEqual(10);
+    expect(churn.body.sample.every((id: string) => lapsedIds.has(id))).toBe(true);
+    const champions = await club.call('POST', '/v1/segments/preview', {
+      rfmSegments: ['Champions', 'Loyal'],
+    });
+    expect(champions.body.members).toBeGreaterThan(0);
+    expect(champions.body.sample.every((id: string) => !lapsedIds.has(id))).toBe(true);
+    const bad = await club.call('POST', '/v1/segments/preview', { rfmSegments: ['Whales'] });
+    expect(bad.status).toBe(400);
+  });
+});

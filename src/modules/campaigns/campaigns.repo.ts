@@ -26,6 +26,27 @@ export async function findSegmentMembers(
   if (s.maxOrders !== undefined) where.push(`coalesce(s.paid_orders, 0) <= ${p(s.maxOrders)}`);
   if (s.minSpendRials !== undefined) where.push(`coalesce(s.spend, 0) >= ${p(s.minSpendRials)}`);
   if (s.maxSpendRials !== undefined) where.push(`coalesce(s.spend, 0) <= ${p(s.maxSpendRials)}`);
+  // Predicted value and churn come from the club's latest finished insights run (read-only).
+  const usesInsights =
+    (s.rfmSegments?.length ?? 0) > 0 ||
+    s.minPAlive !== undefined ||
+    s.maxPAlive !== undefined ||
+    s.minClvRials !== undefined ||
+    s.churnRiskOnly === true;
+  if (usesInsights) {
+    const conds: string[] = [];
+    if (s.rfmSegments?.length) conds.push(`i.segment = any(${p(s.rfmSegments)}::text[])`);
+    if (s.minPAlive !== undefined) conds.push(`i.p_alive >= ${p(s.minPAlive)}`);
+    if (s.maxPAlive !== undefined) conds.push(`i.p_alive <= ${p(s.maxPAlive)}`);
+    if (s.minClvRials !== undefined) conds.push(`i.clv_rials >= ${p(s.minClvRials)}`);
+    if (s.churnRiskOnly) conds.push('i.is_churn_risk');
+    where.push(`exists (select 1 from member_insights i
+        where i.club_id = m.club_id and i.member_id = m.member_id
+          and i.run_id = (select r.run_id from insight_runs r
+                          where r.club_id = m.club_id and r.status = 'succeeded' and not r.is_purged
+                          order by r.as_of desc, r.run_no desc limit 1)
+          and ${conds.join(' and ')})`);
+  }
   if (s.tiers?.length) {
     where.push(`(select t.tier_key from member_tiers mt
         join tiers t on t.club_id = mt.club_id and t.tier_id in (mt.tier_id, mt.floor_tier_id)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEGMENTS } from '../analytics/index.js';
 import { ZExternalId } from '../members/index.js';
 import { ZCart, ZGuardrailOverride } from '../rewards/index.js';
 
@@ -24,6 +25,23 @@ export const ZSegment = z
       .optional()
       .describe('Only members the discount-eligibility score calls eligible.'),
     minEligibilityScore: z.number().min(0).max(100).optional(),
+    rfmSegments: z
+      .array(z.enum(SEGMENTS))
+      .max(11)
+      .optional()
+      .describe('RFM segments in the latest insights run (members in no run match none).'),
+    minPAlive: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('Predicted probability the member is still a customer.'),
+    maxPAlive: z.number().min(0).max(1).optional(),
+    minClvRials: ZRials.optional().describe('Predicted customer lifetime value, latest insights run.'),
+    churnRiskOnly: z
+      .boolean()
+      .optional()
+      .describe('Only members the latest insights run flags as churn risks.'),
   })
   .superRefine((s, ctx) => {
     if (s.minOrders !== undefined && s.maxOrders !== undefined && s.maxOrders < s.minOrders) {
