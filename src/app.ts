@@ -167,6 +167,7 @@ export async function buildApp(
     const scoped = v1 as unknown as TApp;
     scoped.decorateRequest('clubId', '');
     scoped.decorateRequest('apiKeyId', '');
+    scoped.decorateRequest('staffRole', null);
     scoped.addHook('onRequest', authHook(ctx));
     registerClubsRoutes(scoped, ctx);
     registerMembersRoutes(scoped, ctx);

@@ -51,6 +51,7 @@ export function authHook(ctx: AppContext) {
       const { clubId, keyId } = await ctx.services.clubs.authenticate(match[1]!);
       req.clubId = clubId;
       req.apiKeyId = keyId;
+      req.staffRole = null;
       return;
     }
     const sessions = sessionAuthenticators.get(ctx);
@@ -80,6 +81,7 @@ export function authHook(ctx: AppContext) {
     req.clubId = session.clubId;
     // Manual movements record their author: a staff user is `staff:<userId>`, an API key its key id.
     req.apiKeyId = `staff:${session.userId}`;
+    req.staffRole = session.role;
   };
 }
 

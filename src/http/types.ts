@@ -43,5 +43,7 @@ declare module 'fastify' {
     clubId: string;
     /** The API key that authenticated the request: recorded as the author of manual movements. */
     apiKeyId: string;
+    /** The staff role when a dashboard session authenticated the request; null for an API key (full access). */
+    staffRole: string | null;
   }
 }

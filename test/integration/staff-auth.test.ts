@@ -132,6 +132,20 @@ describe.each(BACKENDS)('staff sessions on $name', ({ url }) => {
     });
     expect(rule.statusCode).toBe(201);
 
+    // A marketer may create campaigns, but going deeper than the discount guardrail is the owner's call.
+    const now = Date.now();
+    const deepPrize = {
+      name: 'ترخیص انبار',
+      startsAt: new Date(now).toISOString(),
+      endsAt: new Date(now + 30 * 86_400_000).toISOString(),
+      grant: { kind: 'purchase_prize', sku: 'CAN-24', buyQuantity: 24, freeQuantity: 12 },
+      guardrailOverride: { reason: 'با تأیید مدیرعامل' },
+    };
+    const marketerOverride = await call(marketer, 'POST', '/v1/campaigns', deepPrize);
+    expect(marketerOverride.statusCode).toBe(403);
+    expect(marketerOverride.json().errors[0].field).toBe('guardrailOverride');
+    expect((await call(await signIn('owner'), 'POST', '/v1/campaigns', deepPrize)).statusCode).toBe(201);
+
     const support = await signIn('support');
     expect((await call(support, 'POST', '/v1/rules', { name: 'x' })).statusCode).toBe(403);
     expect((await call(support, 'PATCH', '/v1/club', { name: 'x' })).statusCode).toBe(403);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../../errors.js';
 import { problems, SECURITY } from '../../http/schemas.js';
 import type { TApp } from '../../http/types.js';
 import {
@@ -50,10 +51,19 @@ export function registerCampaignsRoutes(
         'may not overlap (409 campaign_window_overlap).',
       security: SECURITY,
       body: ZCreateCampaign,
-      response: { 201: ZCampaign, ...problems(404, 409, 422) },
+      response: { 201: ZCampaign, ...problems(403, 404, 409, 422) },
     },
-    handler: async (req, reply) =>
-      reply.code(201).send(await campaigns.createCampaign(req.clubId, req.body, req.apiKeyId)),
+    handler: async (req, reply) => {
+      // Going deeper than the guardrail is an owner's decision: a staff session of another role may not.
+      if (req.body.guardrailOverride && req.staffRole !== null && req.staffRole !== 'owner') {
+        throw new AppError('forbidden', 'Only an owner may override the discount guardrail.', {
+          errors: [
+            { field: 'guardrailOverride', in: 'body', message: 'only an owner may override the guardrail' },
+          ],
+        });
+      }
+      return reply.code(201).send(await campaigns.createCampaign(req.clubId, req.body, req.apiKeyId));
+    },
   });
 
   app.get('/v1/campaigns', {
