@@ -61,7 +61,7 @@ export class RulesService implements EarningPolicy {
   }
 
   async createRule(clubId: string, input: TRuleInput): Promise<TRule> {
-    return this.db.transaction(async (tx) => {
+    const rule = await this.db.transaction(async (tx) => {
       const live = await repo.listRules(tx, clubId);
       if (live.length >= MAX_RULES_PER_CLUB) {
         throw new AppError(
@@ -70,25 +70,28 @@ export class RulesService implements EarningPolicy {
         );
       }
       checkPriority(live, input.priority, null);
-      this.cache.delete(clubId);
       return toRule(await repo.insertRule(tx, clubId, newId('rule'), toValues(input)));
     });
+    // After the commit: a read between an earlier clear and the commit would cache the old rules.
+    this.cache.delete(clubId);
+    return rule;
   }
 
   /** Replaces a rule's definition (version + 1). Entries it made before keep what they earned. */
   async updateRule(clubId: string, ruleId: string, input: TRuleInput): Promise<TRule> {
-    return this.db.transaction(async (tx) => {
+    const rule = await this.db.transaction(async (tx) => {
       checkPriority(await repo.listRules(tx, clubId), input.priority, ruleId);
-      this.cache.delete(clubId);
       const row = await repo.updateRule(tx, clubId, ruleId, toValues(input));
       if (!row) throw notFound('Rule', ruleId);
       return toRule(row);
     });
+    this.cache.delete(clubId);
+    return rule;
   }
 
   async archiveRule(clubId: string, ruleId: string): Promise<void> {
-    this.cache.delete(clubId);
     const done = await this.db.transaction((tx) => repo.archiveRule(tx, clubId, ruleId));
+    this.cache.delete(clubId);
     if (!done) throw notFound('Rule', ruleId);
   }
 
