@@ -1,18 +1,17 @@
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULES } from '../../src/modules/registry.js';
 import { staffModule, staffOf, WEB_DIST } from '../../src/modules/staff/index.js';
 import { setupEnv, type TestClub, type TestEnv } from '../helpers.js';
+import { CHROMIUM, hasChromium, launchChromium } from './browser.js';
 
-const CHROMIUM = process.env.VAFA_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-results', 'screenshots');
 const PASSWORD = 'browser-test-password';
 
 // The browser tests need Debian's chromium (.ci/run installs it); without it they are skipped, loudly.
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`e2e: ${CHROMIUM} not found; the dashboard browser tests are skipped`);
 
 describe.skipIf(!hasChromium)('staff dashboard in a real browser', () => {
@@ -66,20 +65,7 @@ describe.skipIf(!hasChromium)('staff dashboard in a real browser', () => {
       });
     }
     base = await env.app.listen({ port: 0, host: '127.0.0.1' });
-    // Playwright gives each launch a fresh temporary --user-data-dir of its own and removes it after.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

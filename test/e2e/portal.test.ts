@@ -2,21 +2,20 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPortalModule, PORTAL_DIST, seedDemo } from '../../src/modules/portal/index.js';
 import { MODULES } from '../../src/modules/registry.js';
 import { rewardsModule } from '../../src/modules/rewards/index.js';
 import { DEMO_TIERS } from '../../src/modules/tiers/index.js';
 import { setupEnv, type TestClub, type TestEnv } from '../helpers.js';
+import { CHROMIUM, hasChromium, launchChromium } from './browser.js';
 
-const CHROMIUM = process.env.VAFA_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-results', 'screenshots');
 const MOBILE = '09121234567';
 const PHONE = { width: 360, height: 740 };
 
 // The browser tests need Debian's chromium (.ci/run installs it); without it they are skipped, loudly.
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`e2e: ${CHROMIUM} not found; the portal browser tests are skipped`);
 
 describe.skipIf(!hasChromium)('member portal in a real browser, on a phone screen', () => {
@@ -68,19 +67,7 @@ describe.skipIf(!hasChromium)('member portal in a real browser, on a phone scree
     rewardId = reward.body.id;
     await seedDemo(env.ctx, club.clubId);
     base = await env.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -346,27 +346,32 @@ export async function insertReward(
        limit_per_member, valid_from, valid_to, coupon_valid_days, target_tiers, is_active, batch_id, created_at, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
      returning ${REWARD_COLS}`,
-    [
-      clubId,
-      r.reward_id,
-      r.kind,
-      r.name_fa,
-      r.name_en,
-      r.description,
-      r.cost_points,
-      JSON.stringify(r.config),
-      r.stock,
-      r.limit_per_member,
-      r.valid_from,
-      r.valid_to,
-      r.coupon_valid_days,
-      r.target_tiers,
-      r.is_active,
-      r.batch_id,
-      at,
-    ],
+    rewardParams(clubId, r, at),
   );
   return rows[0]!;
+}
+
+/** $1…$17 of insertReward and updateReward, in the same order. */
+function rewardParams(clubId: string, r: RewardFields, at: Date): unknown[] {
+  return [
+    clubId,
+    r.reward_id,
+    r.kind,
+    r.name_fa,
+    r.name_en,
+    r.description,
+    r.cost_points,
+    JSON.stringify(r.config),
+    r.stock,
+    r.limit_per_member,
+    r.valid_from,
+    r.valid_to,
+    r.coupon_valid_days,
+    r.target_tiers,
+    r.is_active,
+    r.batch_id,
+    at,
+  ];
 }
 
 export async function updateReward(
@@ -380,25 +385,7 @@ export async function updateReward(
        stock = $9, limit_per_member = $10, valid_from = $11, valid_to = $12, coupon_valid_days = $13,
        target_tiers = $14, is_active = $15, batch_id = $16, updated_at = $17
      where club_id = $1 and reward_id = $2 returning ${REWARD_COLS}`,
-    [
-      clubId,
-      r.reward_id,
-      r.kind,
-      r.name_fa,
-      r.name_en,
-      r.description,
-      r.cost_points,
-      JSON.stringify(r.config),
-      r.stock,
-      r.limit_per_member,
-      r.valid_from,
-      r.valid_to,
-      r.coupon_valid_days,
-      r.target_tiers,
-      r.is_active,
-      r.batch_id,
-      at,
-    ],
+    rewardParams(clubId, r, at),
   );
   return rows[0]!;
 }
