@@ -1,9 +1,12 @@
 import { createContext, useContext } from 'react';
+import * as analytics from './strings/analytics.js';
+import * as programme from './strings/programme.js';
+import * as voc from './strings/voc.js';
 
 export type Lang = 'fa' | 'en';
 
 /** Every string of the dashboard, in both languages; a key missing from one is a type error. */
-const fa = {
+const base = {
   appName: 'وفا',
   appTagline: 'پیشخوان باشگاه مشتریان',
   switchLang: 'English',
@@ -186,9 +189,12 @@ const fa = {
   required: 'لازم است',
 } as const;
 
+/** Area files (web/src/strings/) are merged in; a key defined twice is caught by the test of the strings. */
+const fa = { ...base, ...analytics.fa, ...programme.fa, ...voc.fa };
+
 export type MessageKey = keyof typeof fa;
 
-const en: Record<MessageKey, string> = {
+const baseEn: Record<keyof typeof base, string> = {
   appName: 'Vafa',
   appTagline: 'Customer club dashboard',
   switchLang: 'فارسی',
@@ -368,6 +374,16 @@ const en: Record<MessageKey, string> = {
   responseStatus: 'Response',
   toman: 'Toman',
   required: 'required',
+};
+
+const en: Record<MessageKey, string> = { ...baseEn, ...analytics.en, ...programme.en, ...voc.en };
+
+/** The parts, for the test that no key is defined in two of them (a later spread would win silently). */
+export const STRING_PARTS: Record<string, object> = {
+  base,
+  analytics: analytics.fa,
+  programme: programme.fa,
+  voc: voc.fa,
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { fa, en };
