@@ -5,8 +5,8 @@ describe('dashboard strings', () => {
   it('defines each key in one part only, and every key in both languages', () => {
     const seen = new Map<string, string>();
     const twice: string[] = [];
-    for (const [part, strings] of Object.entries(STRING_PARTS)) {
-      for (const key of Object.keys(strings)) {
+    for (const part of Object.keys(STRING_PARTS)) {
+      for (const key of Object.keys(STRING_PARTS[part] ?? {})) {
         const first = seen.get(key);
         if (first) twice.push(`${key} (${first}, ${part})`);
         else seen.set(key, part);
