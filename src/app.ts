@@ -15,6 +15,7 @@ import { AppError } from './errors.js';
 import { authHook } from './http/auth.js';
 import { type Metrics, registerMetrics } from './http/metrics.js';
 import { handleError, problem, sendProblem } from './http/problem.js';
+import { type RateLimitOptions, registerRateLimit } from './http/rate-limit.js';
 import type { AppContext, Services, TApp } from './http/types.js';
 import { ClubsService, registerClubsRoutes } from './modules/clubs/index.js';
 import { memberInsights } from './modules/insights/index.js';
@@ -37,6 +38,8 @@ export interface BuildAppOptions {
   metricsToken?: string | undefined;
   /** Feature modules to mount; default: all of src/modules/registry.ts. */
   modules?: ReadonlyArray<VafaModule>;
+  /** Token buckets per API key and address (docs/security.md); none when unset (tests, benches). */
+  rateLimit?: RateLimitOptions | undefined;
 }
 
 export function createServices(db: Db, clock: () => Date): Services {
@@ -102,6 +105,8 @@ export async function buildApp(
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', String(req.id));
   });
+  // Above the /v1 register: hooks added after it would not reach the /v1 routes.
+  if (opts.rateLimit) registerRateLimit(app, opts.rateLimit);
 
   const ctx: AppContext = { db: opts.db, services: createServices(opts.db, clock), clock };
   const modules = uniqueModules(opts.modules ?? MODULES);
@@ -168,6 +173,7 @@ export async function buildApp(
     scoped.decorateRequest('clubId', '');
     scoped.decorateRequest('apiKeyId', '');
     scoped.decorateRequest('staffRole', null);
+    scoped.decorateRequest('staffEmail', null);
     scoped.addHook('onRequest', authHook(ctx));
     registerClubsRoutes(scoped, ctx);
     registerMembersRoutes(scoped, ctx);

@@ -32,6 +32,20 @@ const ZConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest request body accepted on ordinary routes; batch routes allow 8× this. */
   VAFA_BODY_LIMIT_BYTES: ZInt(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /**
+   * Sustained /v1 requests per second per API key (and per staff user); 0 turns the limit off. A batch
+   * counts once. 50/s is ~4 million requests a day, well above a shop that batches its orders.
+   */
+  VAFA_RATE_LIMIT_PER_SECOND: ZInt(0, 100_000).default(50),
+  /** Requests a key may send at once before the sustained rate applies (a sale's first minute). */
+  VAFA_RATE_LIMIT_BURST: ZInt(1, 1_000_000).default(500),
+  /**
+   * Sustained requests per second per client address on the public routes (staff sign-in, portal,
+   * survey and unsubscribe links) and for failed /v1 authentication; 0 turns it off.
+   */
+  VAFA_IP_RATE_LIMIT_PER_SECOND: ZInt(0, 100_000).default(5),
+  /** Bucket size per client address: a page load of the portal makes a dozen calls at once. */
+  VAFA_IP_RATE_LIMIT_BURST: ZInt(1, 1_000_000).default(100),
 });
 
 export type TConfig = Readonly<z.infer<typeof ZConfig>> & { readonly dataDir: string };

@@ -85,13 +85,15 @@ export const ERROR_CODES = {
   otp_invalid: 401,
   /** Portal sign-in: five wrong codes burned this one-time code; ask for a new one. */
   otp_attempts_exceeded: 429,
+  /** Portal sign-in: the club's SMS gateway failed to take the code's SMS; `Retry-After` says when to retry. */
+  sms_unavailable: 503,
   /** The embedded database is held by another running Vafa process. */
   database_locked: 409,
   /** The request body is larger than the route's limit. */
   payload_too_large: 413,
   /** The media type is not `application/json`. */
   unsupported_media_type: 415,
-  /** Too many requests; see `Retry-After`. */
+  /** Too many requests for the key, staff user or address (src/http/rate-limit.ts); see `Retry-After`. */
   rate_limited: 429,
   /** The database could not be reached; the request may be retried. */
   service_unavailable: 503,

@@ -1,10 +1,14 @@
 import { createServices } from '../app.js';
 import type { Db } from '../db/db.js';
-import { seedDemo as seedCampaignsDemo } from '../modules/campaigns/index.js';
-import { generateDemoClub } from '../modules/demo/index.js';
+import { campaignsOf, seedDemo as seedCampaignsDemo } from '../modules/campaigns/index.js';
+import { type DemoPricedProduct, generateDemoClub, generateDemoPrices } from '../modules/demo/index.js';
 import { seedDemo as seedInsightsDemo } from '../modules/insights/index.js';
+// Demo seeders their module's index.ts does not export (prices/index.ts also pulls in the prices CLI,
+// which imports the module registry) are imported from their files.
+import { seedDemo as seedNotificationsDemo } from '../modules/notifications/notifications.demo.js';
 import type { TCreateOrder } from '../modules/orders/index.js';
-import { demoPortalMember, seedDemo as seedPortalDemo } from '../modules/portal/index.js';
+import { demoPortalMember } from '../modules/portal/index.js';
+import { seedDemo as seedPricesDemo } from '../modules/prices/prices.demo.js';
 import type { TRuleInput } from '../modules/rules/index.js';
 import { createDemoStaff } from '../modules/staff/index.js';
 import { DEMO_TIERS } from '../modules/tiers/index.js';
@@ -109,6 +113,8 @@ export interface DemoLoadResult {
   orders: number;
   returns: number;
   seconds: number;
+  /** What to try on the demo, one line each: a path under the server's URL and what it shows. */
+  tryThis: string[];
 }
 
 /**
@@ -209,14 +215,37 @@ export async function loadDemoClub(
   // One context for every module's demo data: the modules keep their services per context.
   const ctx = { db, services, clock: () => new Date() };
   const staff = await createDemoStaff(ctx, clubId);
-  await seedVocDemo(ctx, clubId);
+  const portalMember = await demoPortalMember(ctx, clubId);
+  const priced = generateDemoPrices(demo.products, { now: ctx.clock(), seed: opts.seed ?? 1403 });
+  const watchers = demoWatchers(demo.orders, priced, portalMember?.externalId ?? null);
+  const pricesDemo = await seedPricesDemo(ctx, clubId, priced, watchers);
+  say(
+    `prices: ${pricesDemo.products} products, ${pricesDemo.observations} daily prices, ${pricesDemo.watches} watches`,
+  );
+  await seedVocDemo(ctx, clubId, { portalMemberExternalId: portalMember?.externalId ?? null });
   say('surveys, complaints and reviews: seeded');
-  await seedCampaignsDemo(ctx, clubId);
+  await seedCampaignsDemo(ctx, clubId, { portalMemberExternalId: portalMember?.externalId ?? null });
   say('rewards, campaigns, raffles and referrals: seeded');
   await seedInsightsDemo(ctx, clubId);
   say('insights: computed');
-  await seedPortalDemo(ctx, clubId);
-  const portalMember = await demoPortalMember(ctx, clubId);
+  await seedNotificationsDemo(ctx, clubId);
+  const ended = (await campaignsOf(ctx).campaigns.listCampaigns(clubId)).find((c) => c.status === 'ended');
+  const portalWatch = watchers.find((w) => w.externalId === portalMember?.externalId)?.skus ?? [];
+  const tryThis = [
+    ...(portalWatch[0] ? [`/admin/prices/${portalWatch[0]}  a sale this week: the signal says buy`] : []),
+    ...(portalWatch[1]
+      ? [`/admin/prices/${portalWatch[1]}  a price hike like those that fell back: wait`]
+      : []),
+    '/admin/voc  the complaint queue: open complaints, two past their SLA',
+    ...(ended ? [`/admin/campaigns/${ended.id}  a finished campaign against its control group`] : []),
+    '/admin/analytics  RFM grid, cohorts, lifetime value',
+    ...(portalMember
+      ? [
+          `/portal/  as ${portalMember.externalId}: three watched products with an alert, a pending survey, ` +
+            'a complaint waiting on the member, an open raffle, referred friends',
+        ]
+      : []),
+  ];
   return {
     clubId,
     apiKey,
@@ -226,5 +255,52 @@ export async function loadDemoClub(
     orders: demo.orders.length,
     returns,
     seconds: (Date.now() - started) / 1000,
+    tryThis,
   };
+}
+
+/**
+ * Who watches which product: the portal's demo member watches three products they bought (one whose sale
+ * began this week, with a target price it reaches; one on a hike; one rising), and the first members who
+ * bought a product now on sale watch it too, so the week's drops alert a few dozen members.
+ */
+function demoWatchers(
+  orders: ReadonlyArray<{ memberExternalId: string; lines: ReadonlyArray<{ sku: string }> }>,
+  priced: readonly DemoPricedProduct[],
+  portalExternalId: string | null,
+): Array<{ externalId: string; skus: string[]; targetPriceRials?: number | null }> {
+  const bySku = new Map(priced.map((p) => [p.sku, p]));
+  const bought = new Map<string, Set<string>>();
+  for (const o of orders) {
+    const set = bought.get(o.memberExternalId) ?? new Set<string>();
+    bought.set(o.memberExternalId, set);
+    for (const l of o.lines) set.add(l.sku);
+  }
+  const out: Array<{ externalId: string; skus: string[]; targetPriceRials?: number | null }> = [];
+  if (portalExternalId) {
+    const mine = [...(bought.get(portalExternalId) ?? [])].sort();
+    const skus: string[] = [];
+    for (const story of ['drop', 'spike', 'rising'] as const) {
+      // Prefer what the member bought; any product of the story otherwise.
+      const sku =
+        mine.find((s) => bySku.get(s)?.story === story && !skus.includes(s)) ??
+        priced.find((p) => p.story === story && !skus.includes(p.sku))?.sku;
+      if (sku) skus.push(sku);
+    }
+    const first = bySku.get(skus[0] ?? '');
+    // A target a little under the price before the sale: the sale reaches it, so the alert says "target".
+    const before = first?.observations[first.observations.length - 8]?.priceRials;
+    out.push({
+      externalId: portalExternalId,
+      skus,
+      targetPriceRials: before ? Math.round((before * 0.9) / 10_000) * 10_000 : null,
+    });
+  }
+  for (const [externalId, skus] of bought) {
+    if (out.length > 60) break;
+    if (externalId === portalExternalId) continue;
+    const onSale = [...skus].sort().filter((s) => bySku.get(s)?.story === 'drop');
+    if (onSale.length) out.push({ externalId, skus: onSale.slice(0, 2) });
+  }
+  return out;
 }

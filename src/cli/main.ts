@@ -6,6 +6,7 @@ import { buildApp, createServices } from '../app.js';
 import { ConfigError, loadConfig, type TConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
 import { AppError } from '../errors.js';
+import { rateLimitOptionsOf } from '../http/rate-limit.js';
 import {
   pgliteAnalyzeJob,
   pointsLifecycleJobs,
@@ -17,6 +18,7 @@ import { registerWorkerCommand } from '../modules/notifications/worker.cli.js';
 import { importPrices } from '../modules/prices/index.js';
 import { MODULES, moduleMigrations } from '../modules/registry.js';
 import { registerAdminCommands } from '../modules/staff/staff.cli.js';
+import { registerAuditCommand } from './audit.js';
 import { describeDb, openConfiguredDb } from './context.js';
 import { loadDemoClub } from './demo-loader.js';
 import { type ImportReport, importMembers, importOrders } from './import.js';
@@ -66,6 +68,7 @@ program
     }
     const { app, ctx, metrics } = await buildApp({
       metricsToken: config.VAFA_METRICS_TOKEN,
+      rateLimit: rateLimitOptionsOf(config),
       db,
       bodyLimitBytes: config.VAFA_BODY_LIMIT_BYTES,
       logger: {
@@ -226,32 +229,7 @@ program
     }
   });
 
-program
-  .command('audit')
-  .description('Recompute balances from the ledger and report any difference (exit 1 when one is found)')
-  .requiredOption('--club <id>', 'club id')
-  .option('--json', 'print JSON')
-  .action(async (opts: { club: string; json?: boolean }) => {
-    const db = await openConfiguredDb();
-    try {
-      const services = createServices(db, () => new Date());
-      await services.clubs.getClub(opts.club);
-      const result = await services.points.audit(opts.club);
-      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else {
-        process.stdout.write(
-          `ledger total: ${result.total} (must be 0)\nbalance mismatches: ${result.mismatches.length}\n`,
-        );
-        for (const m of result.mismatches.slice(0, 50))
-          process.stdout.write(`  ${m.account_id}: cached ${m.cached}, from entries ${m.derived}\n`);
-        process.stdout.write(result.ok ? 'OK\n' : 'DIFFERENCES FOUND\n');
-      }
-      if (!result.ok) process.exitCode = 1;
-    } finally {
-      await db.close();
-    }
-  });
-
+registerAuditCommand(program);
 registerWorkerCommand(program);
 registerAdminCommands(program);
 registerAnalyticsCommands(program);

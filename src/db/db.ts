@@ -60,6 +60,14 @@ class PostgresDb implements Db {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
+      // The pool listens for errors on idle clients only. A checked-out client whose connection the
+      // server ends between two statements (a restart, `pg_ctl stop -m fast`) emits 'error' with no
+      // listener, which would crash the process: record it instead, so the client is destroyed on
+      // release and the next statement's own error (or the ROLLBACK's) fails this transaction.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
@@ -81,6 +89,7 @@ class PostgresDb implements Db {
         if ((code === '40001' || code === '40P01') && attempt < 5) continue;
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     }

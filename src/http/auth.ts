@@ -12,7 +12,9 @@ export const CSRF_HEADER = 'x-csrf-token';
  * not depend on the staff tables: without the module, only API keys are accepted.
  */
 export interface SessionAuthenticator {
-  authenticate(token: string): Promise<{ clubId: string; userId: string; role: string } | null>;
+  authenticate(
+    token: string,
+  ): Promise<{ clubId: string; userId: string; email: string; role: string } | null>;
   isCsrfValid(token: string, header: string | undefined): boolean;
   /** Whether the role may call the route; `routeUrl` is the registered pattern. */
   isAllowed(role: string, method: string, routeUrl: string): boolean;
@@ -52,6 +54,7 @@ export function authHook(ctx: AppContext) {
       req.clubId = clubId;
       req.apiKeyId = keyId;
       req.staffRole = null;
+      req.staffEmail = null;
       return;
     }
     const sessions = sessionAuthenticators.get(ctx);
@@ -82,7 +85,17 @@ export function authHook(ctx: AppContext) {
     // Manual movements record their author: a staff user is `staff:<userId>`, an API key its key id.
     req.apiKeyId = `staff:${session.userId}`;
     req.staffRole = session.role;
+    req.staffEmail = session.email;
   };
+}
+
+/**
+ * Who wrote a timeline entry or a moderation note. A staff session is always its signed-in user (a
+ * browser must not be able to sign in another name); an API key may name the agent it acts for.
+ */
+export function authorOf(req: FastifyRequest, given: string | undefined): string {
+  if (req.staffRole !== null && req.staffEmail) return req.staffEmail;
+  return given ?? req.apiKeyId;
 }
 
 export function idempotencyKeyOf(req: FastifyRequest): string | undefined {

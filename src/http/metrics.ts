@@ -15,13 +15,19 @@ import type { AppContext, TApp } from './types.js';
  * - `vafa_outbox_pending_events` and `vafa_outbox_oldest_pending_age_seconds`: the outbox lag, read
  *   when scraped (one indexed query over the pending partial index).
  * - `vafa_job_runs_total{job,result}` and `vafa_job_duration_seconds{job}`: fed by `observeJob`, which
- *   the scheduler calls after each run.
+ *   the scheduler calls after each run; `vafa_job_last_success_timestamp_seconds{job}` for the alert
+ *   "this job has not succeeded for N times its interval" (a job that hangs never reports a failure).
+ * - `vafa_http_requests_in_flight`: requests received and not yet answered.
+ * - `vafa_database_up`: 1 when a trivial query answers within a second at scrape time, else 0 (what
+ *   /healthz reports), so an outage shows as a series and not only as failed requests.
+ * - `vafa_process_start_time_seconds` and `vafa_process_resident_memory_bytes`: restarts and memory.
  */
 
 /** Upper bounds of the latency buckets, in seconds: from a cached read to a slow batch. */
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Job runs take from milliseconds to minutes. */
 const JOB_BUCKETS_S = [0.01, 0.1, 0.5, 1, 5, 15, 60, 300];
+const PROCESS_START_S = Math.round(Date.now() / 1000 - process.uptime());
 /** A cap on distinct label sets, so a bug that leaks raw URLs into labels cannot exhaust memory. */
 const MAX_SERIES = 5_000;
 
@@ -78,7 +84,16 @@ export function registerMetrics(app: TApp, ctx: AppContext, opts: MetricsOptions
   const latency = new Map<string, Histogram>();
   const jobRuns = new Map<string, number>();
   const jobDurations = new Map<string, Histogram>();
+  const jobLastSuccessS = new Map<string, number>();
+  let inFlight = 0;
 
+  app.addHook('onRequest', async (_req, reply) => {
+    inFlight++;
+    // 'close' comes once per response, answered or abandoned by the client; onResponse misses the latter.
+    reply.raw.once('close', () => {
+      inFlight--;
+    });
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const method = req.method;
@@ -104,6 +119,7 @@ export function registerMetrics(app: TApp, ctx: AppContext, opts: MetricsOptions
         jobDurations.set(jobId, h);
       }
       h.observe(durationMs / 1000);
+      if (isOk) jobLastSuccessS.set(jobId, Date.now() / 1000);
     },
     async render() {
       const lines: string[] = [];
@@ -155,6 +171,20 @@ export function registerMetrics(app: TApp, ctx: AppContext, opts: MetricsOptions
       lines.push('# TYPE vafa_job_duration_seconds histogram');
       for (const [job, h] of jobDurations)
         lines.push(...histogramLines('vafa_job_duration_seconds', { job }, h));
+      lines.push('# HELP vafa_job_last_success_timestamp_seconds When the job last finished without error.');
+      lines.push('# TYPE vafa_job_last_success_timestamp_seconds gauge');
+      for (const [job, at] of jobLastSuccessS)
+        lines.push(`vafa_job_last_success_timestamp_seconds${labels({ job })} ${at}`);
+      lines.push('# HELP vafa_http_requests_in_flight Requests received and not yet answered.');
+      lines.push('# TYPE vafa_http_requests_in_flight gauge');
+      // This scrape is one of them.
+      lines.push(`vafa_http_requests_in_flight ${Math.max(0, inFlight - 1)}`);
+      lines.push('# HELP vafa_database_up Whether the database answered a trivial query within a second.');
+      lines.push('# TYPE vafa_database_up gauge');
+      lines.push(`vafa_database_up ${(await ctx.db.ping(1000)) ? 1 : 0}`);
+      lines.push('# HELP vafa_process_start_time_seconds When the process started, in Unix seconds.');
+      lines.push('# TYPE vafa_process_start_time_seconds gauge');
+      lines.push(`vafa_process_start_time_seconds ${PROCESS_START_S}`);
       lines.push('# HELP vafa_process_resident_memory_bytes Resident set size of the process.');
       lines.push('# TYPE vafa_process_resident_memory_bytes gauge');
       lines.push(`vafa_process_resident_memory_bytes ${process.memoryUsage().rss}`);

@@ -149,7 +149,7 @@ export function handleError(
       ),
     );
   }
-  if (pgCode === 'ECONNREFUSED' || pgCode === '57P01' || pgCode === '57P03' || pgCode === '08006') {
+  if (isDatabaseUnavailable(pgCode, (err as Error).message)) {
     req.log.error({ err }, 'database unavailable');
     reply.header('retry-after', '5');
     return sendProblem(
@@ -159,4 +159,33 @@ export function handleError(
   }
   req.log.error({ err }, 'unhandled error');
   return sendProblem(reply, problem(req, 'internal_error', 'An unexpected error occurred.'));
+}
+
+/** Server shutting down or restarting (57P0x), connection failures (08xxx), and pg's own socket errors. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated unexpectedly',
+  'Client has encountered a connection error and is not queryable',
+  'Connection terminated due to connection timeout',
+];
+
+/**
+ * Whether an error means the database could not be reached rather than that the request was wrong: the
+ * client should retry (503 with Retry-After), and a PostgreSQL restart must not read as a server bug.
+ */
+export function isDatabaseUnavailable(code: string | undefined, message: string | undefined): boolean {
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m));
 }

@@ -45,5 +45,7 @@ declare module 'fastify' {
     apiKeyId: string;
     /** The staff role when a dashboard session authenticated the request; null for an API key (full access). */
     staffRole: string | null;
+    /** The signed-in staff user's email with a dashboard session; null for an API key. */
+    staffEmail: string | null;
   }
 }

@@ -56,6 +56,8 @@ describe.skipIf(!hasChromium)('staff dashboard in a real browser', () => {
         expect(res.status, JSON.stringify(res.body)).toBe(201);
       }
     }
+    // The member page shows the latest insights snapshot (the scheduler makes one daily; here, now).
+    expect((await club.call('POST', '/v1/insights/runs', {})).status).toBe(201);
     for (const role of ['owner', 'analyst'] as const) {
       await staffOf(env.ctx).createUser({
         clubId: club.clubId,

@@ -8,6 +8,7 @@ import { createPortalModule, PORTAL_DIST, seedDemo } from '../../src/modules/por
 import { MODULES } from '../../src/modules/registry.js';
 import { rewardsModule } from '../../src/modules/rewards/index.js';
 import { DEMO_TIERS } from '../../src/modules/tiers/index.js';
+import { createVoc } from '../../src/modules/voc/index.js';
 import { setupEnv, type TestClub, type TestEnv } from '../helpers.js';
 import { CHROMIUM, hasChromium, launchChromium } from './browser.js';
 
@@ -195,7 +196,144 @@ describe.skipIf(!hasChromium)('member portal in a real browser, on a phone scree
     await page.locator('[data-testid=chart-portal-demo-phone] canvas').waitFor();
     await page.screenshot({ path: join(SHOTS, 'portal-prices-fa.png'), fullPage: true });
     await page.getByTestId('tab-more').click();
-    expect(await page.getByTestId('not-available').count()).toBeGreaterThan(0);
+    // Every part is mounted on this server: none says "not available yet".
+    await page.getByTestId('more-complaints').waitFor();
+    expect(await page.getByTestId('not-available').count()).toBe(0);
+    expect(takeErrors()).toEqual([]);
+    await ctx.close();
+  });
+
+  it('files a complaint and sees it resolved after staff act through the API, then confirms it (fa)', async () => {
+    await club.call('PUT', '/v1/complaints/categories', {
+      items: [
+        { key: 'delivery', nameFa: 'ارسال', nameEn: 'Delivery' },
+        { key: 'product', nameFa: 'کیفیت کالا', nameEn: 'Product quality' },
+      ],
+    });
+    await club.call('PUT', '/v1/complaints/root-causes', { items: [{ key: 'courier', nameFa: 'پیک' }] });
+    const { ctx, page } = await open('fa');
+    await signInAgain(page);
+    await page.getByTestId('tab-more').click();
+    await page.getByTestId('more-complaints').click();
+    await page.getByTestId('new-complaint').click();
+    await page.getByLabel('موضوع').selectOption('delivery');
+    await page.getByLabel('سفارش مربوط').selectOption('o-0');
+    await page.getByLabel('شرح مشکل').fill('بستهٔ چای دیر رسید و جعبه‌اش پاره بود.');
+    await page.screenshot({ path: join(SHOTS, 'portal-complaint-form-fa.png'), fullPage: true });
+    await page.getByRole('button', { name: 'ثبت شکایت' }).click();
+    await page.getByTestId('complaint-notice').waitFor();
+    const staffList = await club.call('GET', '/v1/complaints?memberExternalId=m-1');
+    const filed = staffList.body.items[0];
+    expect(filed).toMatchObject({ channel: 'portal', category: 'delivery', orderExternalId: 'o-0' });
+    expect(await page.getByTestId('complaint-notice').innerText()).toContain(filed.id);
+
+    // Staff answer and resolve through the API, as the dashboard or the shop's backend would.
+    await club.call('POST', `/v1/complaints/${filed.id}/replies`, {
+      from: 'staff',
+      message: 'پوزش می‌خواهیم؛ بستهٔ تازه فردا می‌رسد.',
+    });
+    const resolved = await club.call('POST', `/v1/complaints/${filed.id}/transitions`, {
+      to: 'resolved',
+      rootCause: 'courier',
+      customerNote: 'بستهٔ تازه تحویل شد.',
+      internalNote: 'پیک منطقهٔ ۵',
+      compensation: { points: 50 },
+    });
+    expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+    await page.getByTestId(`open-${filed.id}`).click();
+    const detail = page.getByTestId('complaint-detail');
+    await expect.poll(() => detail.getByTestId('complaint-status').first().innerText()).toBe('حل شد');
+    await detail.getByText('پوزش می‌خواهیم؛ بستهٔ تازه فردا می‌رسد.').waitFor();
+    await detail.getByText('بستهٔ تازه تحویل شد.').waitFor();
+    expect(await detail.innerText()).not.toContain('پیک منطقهٔ ۵');
+    await noHorizontalScroll(page);
+    await page.screenshot({ path: join(SHOTS, 'portal-complaint-resolved-fa.png'), fullPage: true });
+    await page.getByTestId('confirm-resolved').click();
+    await expect.poll(() => detail.getByTestId('complaint-status').first().innerText()).toBe('بسته شد');
+    expect((await club.call('GET', `/v1/complaints/${filed.id}`)).body.status).toBe('closed');
+    expect(takeErrors()).toEqual([]);
+    await ctx.close();
+  });
+
+  it('answers a survey from its personal link, without signing in (fa)', async () => {
+    await club.call('PATCH', '/v1/voc/settings', { surveyCooldownDays: 0 });
+    const survey = await club.call('POST', '/v1/surveys', {
+      kind: 'nps',
+      title: 'نظرسنجی باشگاه',
+      question: 'چقدر احتمال دارد ما را به دوستانتان پیشنهاد کنید؟',
+      questions: [{ id: 'why', type: 'choice', text: 'مهم‌ترین دلیل؟', choices: ['قیمت', 'ارسال سریع'] }],
+    });
+    const tp = await club.call('POST', '/v1/surveys/touchpoints', {
+      surveyId: survey.body.id,
+      trigger: 'manual',
+      department: 'marketing',
+    });
+    await club.call('POST', '/v1/surveys/invitations', { touchpointId: tp.body.id, memberExternalId: 'm-1' });
+    await createVoc(env.ctx).surveys.sendDue(club.clubId);
+    const { rows } = await env.db.query<{ payload: { url: string } }>(
+      `select payload from outbox_events where club_id = $1 and type = 'survey.due' order by event_no desc limit 1`,
+      [club.clubId],
+    );
+    // The link as the SMS carries it (the club's link base), opened on this server.
+    const link = new URL(rows[0]!.payload.url);
+    const { ctx, page } = await open('fa');
+    await page.goto(`${base}${link.pathname}`);
+    expect(new URL(page.url()).pathname).toMatch(/^\/portal\/s\//);
+    await page.getByTestId('survey-form').waitFor();
+    expect(await page.locator('h1').innerText()).toContain('فروشگاه آزمایشی');
+    await page.getByRole('radio', { name: '۹' }).check();
+    await page.getByRole('radio', { name: 'ارسال سریع' }).check();
+    await page.getByLabel('توضیح (اختیاری)').fill('ارسال خیلی سریع بود.');
+    await noHorizontalScroll(page);
+    await page.screenshot({ path: join(SHOTS, 'portal-survey-link-fa.png'), fullPage: true });
+    await page.getByRole('button', { name: 'ثبت پاسخ' }).click();
+    await page.getByTestId('survey-thanks').waitFor();
+    const comments = await club.call('GET', `/v1/surveys/comments?surveyId=${survey.body.id}`);
+    expect(comments.body.items).toMatchObject([
+      { memberExternalId: 'm-1', score: 9, comment: 'ارسال خیلی سریع بود.' },
+    ]);
+    // The link works once.
+    await page.reload();
+    await page.getByTestId('survey-link-error').waitFor();
+    expect(takeErrors([409])).toEqual([]);
+    await ctx.close();
+  });
+
+  it('adds a watched product and shows its chart, and shows the referral link (en)', async () => {
+    await club.call('PUT', '/v1/products/portal-e2e-fan', {
+      titleFa: 'پنکهٔ ایستاده',
+      titleEn: 'Standing fan',
+    });
+    const week = 7 * 86_400_000;
+    const observations = Array.from({ length: 20 }, (_, k) => ({
+      sku: 'portal-e2e-fan',
+      priceRials: 25_000_000 + ((k * 7) % 5) * 1_000_000,
+      at: new Date(Date.now() - (20 - k) * week).toISOString(),
+    }));
+    expect((await club.call('POST', '/v1/prices/batch', { observations })).status).toBeLessThan(300);
+    const { ctx, page } = await open('en');
+    await signInAgain(page);
+    await page.getByTestId('tab-prices').click();
+    await page.getByLabel('Find a product by code or name').fill('fan');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('watch-add-portal-e2e-fan').click();
+    await page.getByTestId('watch-message').waitFor();
+    await page.locator('[data-testid=chart-portal-e2e-fan] canvas').waitFor();
+    await page.getByTestId('watch-portal-e2e-fan').scrollIntoViewIfNeeded();
+    await noHorizontalScroll(page);
+    await page.screenshot({ path: join(SHOTS, 'portal-watch-added-en.png'), fullPage: true });
+    const watches = await club.call('GET', '/v1/members/m-1/watches');
+    expect(watches.body.items.map((w: { sku: string }) => w.sku)).toContain('portal-e2e-fan');
+
+    await page.getByTestId('tab-more').click();
+    await page.getByTestId('more-referral').click();
+    const api = await club.call('GET', '/v1/members/m-1/referral');
+    await expect.poll(() => page.getByTestId('referral-link').inputValue()).toBe(api.body.link);
+    expect(await page.getByTestId('referral-code').innerText()).toBe(api.body.code);
+    const wa = await page.getByRole('link', { name: 'WhatsApp' }).getAttribute('href');
+    expect(decodeURIComponent(wa ?? '')).toContain(api.body.link);
+    await noHorizontalScroll(page);
+    await page.screenshot({ path: join(SHOTS, 'portal-referral-en.png'), fullPage: true });
     expect(takeErrors()).toEqual([]);
     await ctx.close();
   });

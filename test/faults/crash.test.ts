@@ -15,7 +15,8 @@ const TARGETS: Array<{ name: string; url: string | undefined }> = [
 
 describe.each(TARGETS)('orders across SIGKILLs of vafa serve ($name)', ({ url }) => {
   it('keeps every acknowledged order exactly once, balances equal to the model, the audit clean', {
-    timeout: 120_000,
+    // PGlite restarts take 10-20 s each on a loaded 2-core machine (2-5 s when calm).
+    timeout: 180_000,
   }, async () => {
     const report = await runCrashFault({
       databaseUrl: url,

@@ -215,4 +215,39 @@ describe.each(BACKENDS)('staff sessions on $name', ({ url }) => {
     expect(orders.body.items[0].externalId).toBe('o-1');
     expect((await club.call('GET', '/v1/reports/members/nobody/orders')).status).toBe(404);
   });
+
+  it('writes the signed-in staff user as the author of complaint entries, whatever the body says', async () => {
+    await club.call('PUT', '/v1/members/m-author', { firstName: 'Rana' });
+    const made = await club.call('POST', '/v1/complaints', {
+      memberExternalId: 'm-author',
+      description: 'The parcel came open.',
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const s = await signIn('support');
+    const note = await call(s, 'POST', `/v1/complaints/${made.body.id}/notes`, {
+      note: 'Asked the courier.',
+      author: 'owner@elsewhere.test',
+    });
+    expect(note.statusCode, note.body).toBe(201);
+    const reply = await call(s, 'POST', `/v1/complaints/${made.body.id}/replies`, {
+      from: 'staff',
+      message: 'We are on it.',
+      author: 'someone-else',
+    });
+    expect(reply.statusCode, reply.body).toBeLessThan(300);
+    const full = await club.call('GET', `/v1/complaints/${made.body.id}`);
+    const staffEntries = (full.body.timeline as Array<{ authorType: string; author: string | null }>).filter(
+      (e) => e.authorType === 'staff',
+    );
+    expect(staffEntries.length).toBeGreaterThanOrEqual(2);
+    for (const e of staffEntries) expect(e.author).toBe(`support-${club.clubId}@example.com`);
+    // An API key may still name the agent it acts for.
+    const byKey = await club.call('POST', `/v1/complaints/${made.body.id}/notes`, {
+      note: 'Key note',
+      author: 'agent-7',
+    });
+    expect(byKey.status).toBe(201);
+    const again = await club.call('GET', `/v1/complaints/${made.body.id}`);
+    expect(again.body.timeline.some((e: { author: string | null }) => e.author === 'agent-7')).toBe(true);
+  });
 });

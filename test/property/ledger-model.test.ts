@@ -228,6 +228,8 @@ describe.each(BACKENDS)('the ledger against a model on $name', ({ url }) => {
               expect(res.body.return.pointsReversed).toBe(reverseTo(o, o.returned));
             }
           } else if (cmd.kind === 'adjust') {
+            // An adjustment first brings the member's points up to now, as a read or a reservation does.
+            releaseFor(cmd.member);
             const m = members[cmd.member]!;
             const res = await club.call('POST', `/v1/members/M${cmd.member}/points/adjustments`, {
               points: cmd.points,

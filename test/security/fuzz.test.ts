@@ -399,9 +399,12 @@ describe.each(BACKENDS)('fuzzing every OpenAPI operation on $name', ({ url }) =>
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
       const after = await fingerprint(env.db, club.clubId);
-      expect(changedTables(before, after), `${op.method.toUpperCase()} ${op.path} wrote to the club`).toEqual(
-        [],
+      // A member export that a tolerated query still answered 200 is recorded in the audit log, as every
+      // export must be (docs/security.md): that entry is the record of a read, not a change.
+      const changed = changedTables(before, after).filter(
+        (t) => !(t === 'staff_audit_log' && op.path.endsWith('/export')),
       );
+      expect(changed, `${op.method.toUpperCase()} ${op.path} wrote to the club`).toEqual([]);
     }
     const statuses = [...tally.status].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`);
     const kinds = [...tally.kinds].sort(([, a], [, b]) => b - a).map(([k, n]) => `${k}: ${n}`);

@@ -43,6 +43,7 @@ interface BIds {
   complaintId: string;
   rootCauseKey: string;
   surveyId: string;
+  invitationId: string;
   touchpointId: string;
   reviewId: string;
   runId: string;
@@ -51,6 +52,13 @@ interface BIds {
   /** Personal data and secrets of B that must not appear in any answer to A. */
   markers: string[];
 }
+
+/** Bodies valid in shape for the portal's member routes, so the answer is about whose id it is. */
+const PORTAL_BODIES: Record<string, unknown> = {
+  'POST /portal/api/me/complaints/:complaintId/replies': { message: 'پیگیری عضو الف' },
+  'POST /portal/api/me/surveys/:invitationId/answer': { score: 9 },
+  'POST /portal/api/survey-links/:token': { score: 9 },
+};
 
 /** Fills a path parameter with B's id of the right kind, or null when the test does not know it. */
 function paramValue(route: RouteInfo, name: string, b: BIds): string | null {
@@ -87,6 +95,12 @@ function paramValue(route: RouteInfo, name: string, b: BIds): string | null {
       return p.startsWith('/v1/complaints/root-causes/') ? b.rootCauseKey : null;
     case 'surveyId':
       return b.surveyId;
+    case 'invitationId':
+      return b.invitationId;
+    case 'token':
+      // A survey link's token is its own authority (no key or session applies): one never issued must
+      // be unknown, whichever member's session sends it.
+      return 'tok_never_issued_0000000000';
     case 'touchpointId':
       return b.touchpointId;
     case 'reviewId':
@@ -152,6 +166,7 @@ const RECIPES: Record<string, Recipe> = {
   'POST /v1/raffles/:raffleId/entries': { body: (b) => ({ memberExternalId: b.memberExternalId }) },
   'POST /v1/complaints/:complaintId/replies': { body: () => ({ from: 'staff', message: 'پاسخ الف' }) },
   'POST /v1/complaints/:complaintId/transitions': { body: () => ({ to: 'resolved' }) },
+  'POST /v1/complaints/:complaintId/notes': { body: () => ({ note: 'یادداشت الف' }) },
   'POST /v1/complaints/root-causes/:key/fixes': { body: () => ({ note: 'رفع شد' }) },
   'PATCH /v1/surveys/:surveyId': { body: () => ({ isActive: false }) },
   'PATCH /v1/surveys/touchpoints/:touchpointId': { body: () => ({ isActive: false }) },
@@ -428,7 +443,10 @@ describe.each(BACKENDS)('tenant isolation over every route on $name', ({ url }) 
       trigger: 'manual',
       department: 'support',
     });
-    await ok('POST', '/v1/surveys/invitations', { touchpointId: tp.id, memberExternalId: mem });
+    const invited = await ok('POST', '/v1/surveys/invitations', {
+      touchpointId: tp.id,
+      memberExternalId: mem,
+    });
     // A review needs a delivered purchase of the sku.
     await ok('POST', '/v1/orders', {
       externalId: 'B-ORD-3',
@@ -486,6 +504,7 @@ describe.each(BACKENDS)('tenant isolation over every route on $name', ({ url }) 
       complaintId: complaint.id,
       rootCauseKey: 'b-late',
       surveyId: survey.id,
+      invitationId: invited.invitation.id,
       touchpointId: tp.id,
       reviewId: review.id,
       runId: run.id,
@@ -578,7 +597,7 @@ describe.each(BACKENDS)('tenant isolation over every route on $name', ({ url }) 
         method: r.method as 'GET',
         url: path,
         headers: { cookie, 'x-csrf-token': csrf },
-        ...(r.method === 'GET' ? {} : { payload: {} }),
+        ...(r.method === 'GET' ? {} : { payload: PORTAL_BODIES[routeKey(r)] ?? {} }),
       });
       const leaks = leaked(res.body);
       if (leaks.length) failures.push(`${routeKey(r)}: answer carries B's ${leaks.join(', ')}`);

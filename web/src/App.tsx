@@ -1,13 +1,18 @@
 import { type ReactElement, useCallback, useEffect, useMemo, useState } from 'react';
 import { api, setCsrfToken, setOnUnauthenticated } from './api.js';
 import { type Lang, LangContext, type MessageKey, translator } from './i18n.js';
+import { AnalyticsPage } from './pages/Analytics.js';
+import { AuditLogPage } from './pages/AuditLog.js';
 import { MemberPage } from './pages/Member.js';
 import { MembersPage } from './pages/Members.js';
 import { OverviewPage } from './pages/Overview.js';
+import { PricesPage } from './pages/Prices.js';
+import { ProgrammePage } from './pages/Programme.js';
 import { RulesPage } from './pages/Rules.js';
 import { SettingsPage } from './pages/Settings.js';
 import { SignIn } from './pages/SignIn.js';
 import { TiersPage } from './pages/Tiers.js';
+import { VocPage } from './pages/Voc.js';
 import { navigate, usePath } from './router.js';
 import { Forbidden, Loading, NotAvailable, ROLE_KEYS, type Role } from './ui.js';
 
@@ -33,17 +38,27 @@ interface NavItem {
   label: MessageKey;
   /** Mirrors the server's role table (docs/dashboard.md); the server still refuses on its own. */
   roles: ReadonlyArray<Role>;
+  /** Items of one group are listed under its heading. */
+  group?: MessageKey;
 }
 
 const ALL: ReadonlyArray<Role> = ['owner', 'marketer', 'support', 'analyst'];
 const NAV: NavItem[] = [
   { path: '/', label: 'navOverview', roles: ALL },
   { path: '/members', label: 'navMembers', roles: ALL },
-  { path: '/programme/rules', label: 'navRules', roles: ALL },
-  { path: '/programme/tiers', label: 'navTiers', roles: ALL },
+  { path: '/programme/rules', label: 'navRules', roles: ALL, group: 'navProgramme' },
+  { path: '/programme/tiers', label: 'navTiers', roles: ALL, group: 'navProgramme' },
+  { path: '/programme/rewards', label: 'pgNavRewards', roles: ALL, group: 'navProgramme' },
+  { path: '/programme/coupons', label: 'pgNavCoupons', roles: ALL, group: 'navProgramme' },
+  { path: '/programme/campaigns', label: 'pgNavCampaigns', roles: ALL, group: 'navProgramme' },
+  { path: '/programme/raffles', label: 'pgNavRaffles', roles: ALL, group: 'navProgramme' },
+  { path: '/programme/referrals', label: 'pgNavReferrals', roles: ALL, group: 'navProgramme' },
+  { path: '/programme/eligibility', label: 'pgNavEligibility', roles: ALL, group: 'navProgramme' },
   { path: '/analytics', label: 'navAnalytics', roles: ALL },
+  { path: '/prices', label: 'navPrices', roles: ALL },
   { path: '/voc', label: 'navVoc', roles: ALL },
   { path: '/settings', label: 'navSettings', roles: ['owner'] },
+  { path: '/audit-log', label: 'secNavAudit', roles: ['owner'] },
 ];
 
 const LANG_KEY = 'vafa.lang';
@@ -100,11 +115,31 @@ export function App() {
       );
     else if (path === '/programme/rules') page = <RulesPage role={role} />;
     else if (path === '/programme/tiers') page = <TiersPage role={role} />;
+    else if (path.startsWith('/programme/'))
+      page = <ProgrammePage path={path} role={role} features={features} />;
     else if (path === '/settings') page = <SettingsPage role={role} />;
-    else if (path === '/analytics')
-      page = <NotAvailable title={t('navAnalytics')} built={!!features?.analytics} />;
-    else if (path === '/voc')
-      page = <NotAvailable title={t('navVoc')} built={!!(features?.surveys || features?.complaints)} />;
+    else if (path === '/audit-log') page = <AuditLogPage role={role} />;
+    else if (path === '/analytics' || path.startsWith('/analytics/'))
+      page = !features ? (
+        <Loading />
+      ) : features.analytics ? (
+        <AnalyticsPage role={role} path={path} />
+      ) : (
+        <NotAvailable title={t('navAnalytics')} />
+      );
+    else if (path === '/prices' || path.startsWith('/prices/'))
+      page = !features ? (
+        <Loading />
+      ) : features.prices ? (
+        <PricesPage
+          role={role}
+          sku={path.startsWith('/prices/') ? decodeURIComponent(path.slice(8)) || null : null}
+        />
+      ) : (
+        <NotAvailable title={t('navPrices')} />
+      );
+    else if (path === '/voc' || path.startsWith('/voc/'))
+      page = <VocPage path={path} role={role} me={session.user.email} features={features} />;
     else page = <NotAvailable title={path} />;
     body = (
       <div className="shell">
@@ -114,7 +149,12 @@ export function App() {
             <span>{t('appTagline')}</span>
           </div>
           <nav aria-label="main">
-            {NAV.filter((n) => n.roles.includes(role)).map((n) => (
+            {NAV.filter((n) => n.roles.includes(role)).map((n, i, shown) => [
+              n.group && n.group !== shown[i - 1]?.group ? (
+                <span key={`group-${n.group}`} className="nav-group">
+                  {t(n.group)}
+                </span>
+              ) : null,
               <a
                 key={n.path}
                 href={`/admin${n.path}`}
@@ -125,8 +165,8 @@ export function App() {
                 }}
               >
                 {t(n.label)}
-              </a>
-            ))}
+              </a>,
+            ])}
           </nav>
         </aside>
         <div className="main">

@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import * as analytics from './strings/analytics.js';
 import * as programme from './strings/programme.js';
+import * as security from './strings/security.js';
 import * as voc from './strings/voc.js';
 
 export type Lang = 'fa' | 'en';
@@ -146,7 +147,7 @@ const base = {
   kind_tier_multiplier: 'ضریب سطح',
   tiersTitle: 'سطوح عضویت و مزایا',
   threshold: 'آستانه',
-  measure_spend: 'خرید خالص ۱۲ ماه (ریال)',
+  measure_spend: 'خرید خالص ۱۲ ماه (تومان)',
   measure_points: 'امتیاز خالص ۱۲ ماه',
   measure_orders: 'سفارش‌های پرداخت‌شدهٔ ۱۲ ماه',
   settingsTitle: 'تنظیمات',
@@ -190,7 +191,7 @@ const base = {
 } as const;
 
 /** Area files (web/src/strings/) are merged in; a key defined twice is caught by the test of the strings. */
-const fa = { ...base, ...analytics.fa, ...programme.fa, ...voc.fa };
+const fa = { ...base, ...analytics.fa, ...programme.fa, ...voc.fa, ...security.fa };
 
 export type MessageKey = keyof typeof fa;
 
@@ -333,7 +334,7 @@ const baseEn: Record<keyof typeof base, string> = {
   kind_tier_multiplier: 'Tier multiplier',
   tiersTitle: 'Tiers and benefits',
   threshold: 'Threshold',
-  measure_spend: 'Net spend over 12 months (rials)',
+  measure_spend: 'Net spend over 12 months (Toman)',
   measure_points: 'Net points over 12 months',
   measure_orders: 'Paid orders over 12 months',
   settingsTitle: 'Settings',
@@ -376,7 +377,13 @@ const baseEn: Record<keyof typeof base, string> = {
   required: 'required',
 };
 
-const en: Record<MessageKey, string> = { ...baseEn, ...analytics.en, ...programme.en, ...voc.en };
+const en: Record<MessageKey, string> = {
+  ...baseEn,
+  ...analytics.en,
+  ...programme.en,
+  ...voc.en,
+  ...security.en,
+};
 
 /** The parts, for the test that no key is defined in two of them (a later spread would win silently). */
 export const STRING_PARTS: Record<string, object> = {
@@ -384,6 +391,7 @@ export const STRING_PARTS: Record<string, object> = {
   analytics: analytics.fa,
   programme: programme.fa,
   voc: voc.fa,
+  security: security.fa,
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { fa, en };

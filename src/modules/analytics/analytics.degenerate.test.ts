@@ -1,11 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerAnalyticsCommands } from './analytics.cli.js';
 import { fitBgNbd } from './bg-nbd.js';
 import { AnalyticsError } from './errors.js';
 import { fitGammaGamma, gammaGammaExpectedSpend } from './gamma-gamma.js';
 import { fitParetoNbd } from './pareto-nbd.js';
 import { predictCustomers } from './predict.js';
 import { summarise } from './summary.js';
-import { readCsvRows } from './test-data.js';
+import { dataFile, readCsvRows } from './test-data.js';
 import { transactionLogFromRecords } from './transactions.js';
 
 const columns = (rows: [number, number, number][]) => ({
@@ -119,6 +124,15 @@ describe('the UCI Online Retail data, where dropout runs to zero', () => {
 });
 
 describe('Gamma-Gamma on unusable data', () => {
+  it('refuses a single customer and data without repeat purchases', () => {
+    expect(() => fitGammaGamma({ x: Float64Array.of(3), monetary: Float64Array.of(20) })).toThrow(
+      /at least 2 customers with repeat purchases and positive spend; got 1/,
+    );
+    expect(() => fitGammaGamma({ x: new Float64Array(5), monetary: new Float64Array(5) })).toThrow(
+      /at least 2 customers with repeat purchases and positive spend; got 0/,
+    );
+  });
+
   it('refuses fewer than two repeat customers', () => {
     expect(() => fitGammaGamma({ x: Float64Array.of(0, 1, 0), monetary: Float64Array.of(0, 10, 0) })).toThrow(
       /at least 2 customers with repeat purchases/,
@@ -131,5 +145,121 @@ describe('Gamma-Gamma on unusable data', () => {
     expect(fit.warnings.length).toBeGreaterThan(0);
     expect(gammaGammaExpectedSpend({ p: 1, q: 0.8, v: 10 }, 0, 0)).toBe(0);
     expect(gammaGammaExpectedSpend({ p: 1, q: 0.8, v: 10 }, 3, 42)).toBe(42);
+  });
+});
+
+describe('vafa analytics clv on degenerate data', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vafa-analytics-degenerate-'));
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  async function run(args: string[]): Promise<string> {
+    const program = new Command('vafa').exitOverride();
+    program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    registerAnalyticsCommands(program);
+    for (const c of program.commands) {
+      c.exitOverride();
+      for (const sub of c.commands) {
+        sub.exitOverride();
+        sub.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+      }
+    }
+    let stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    await program.parseAsync(['node', 'vafa', 'analytics', ...args]);
+    return stderr;
+  }
+
+  function csv(name: string, rows: string[]): string {
+    const file = path.join(dir, name);
+    writeFileSync(file, ['customer_id,date,amount', ...rows].join('\n'));
+    return file;
+  }
+
+  async function expectExit2(file: string, message: RegExp) {
+    const error = await run(['clv', '--input', file]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommanderError);
+    expect((error as CommanderError).exitCode).toBe(2);
+    expect((error as CommanderError).message).toMatch(message);
+  }
+
+  /** Every purchase-model number in the JSON report is a finite number (JSON turns NaN into null). */
+  function expectFiniteReport(file: string) {
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    for (const v of Object.values(report.purchaseModel.params)) expect(Number.isFinite(v)).toBe(true);
+    expect(Number.isFinite(report.purchaseModel.logLikelihood)).toBe(true);
+    for (const c of report.customers) {
+      expect(Number.isFinite(c.pAlive), JSON.stringify(c)).toBe(true);
+      expect(Number.isFinite(c.expectedPurchases), JSON.stringify(c)).toBe(true);
+    }
+    return report;
+  }
+
+  it('ends with exit code 2 and the reason for one customer', async () => {
+    await expectExit2(
+      csv('one.csv', ['a,2024-01-01,10', 'a,2024-02-01,20']),
+      /needs at least 2 customers to estimate how customers differ; got 1/,
+    );
+  });
+
+  it('ends with exit code 2 and the reason when nobody bought twice', async () => {
+    await expectExit2(
+      csv('once.csv', ['a,2024-01-01,10', 'b,2024-01-05,20', 'c,2024-02-01,5']),
+      /none of the 3 customers made a repeat purchase/,
+    );
+  });
+
+  it('warns, with finite predictions, when every customer is identical (both purchase models)', async () => {
+    const rows: string[] = [];
+    for (let c = 0; c < 30; c++) {
+      for (const d of ['2024-01-01', '2024-02-01', '2024-03-01']) rows.push(`c${c},${d},10`);
+    }
+    const file = csv('same.csv', rows);
+    for (const model of ['bgnbd', 'pareto-nbd']) {
+      const out = path.join(dir, `same-${model}.json`);
+      const stderr = await run([
+        'clv',
+        '--input',
+        file,
+        '--calibration-end',
+        '2024-06-30',
+        '--model',
+        model,
+        '--format',
+        'json',
+        '--output',
+        out,
+      ]);
+      expect(stderr).toMatch(/wrote 30 customers/);
+      const report = expectFiniteReport(out);
+      const text = report.warnings.join('\n');
+      // The purchase model cannot tell the customers apart, and neither can the spend model.
+      expect(text, model).toMatch(new RegExp(`${model}: .*(ran towards|bound|poorly identified|Hessian)`));
+      expect(text).toMatch(/gamma-gamma: /);
+    }
+  });
+
+  it('reports a parameter running to its bound on the UCI invoices and still predicts', async () => {
+    const out = path.join(dir, 'uci.json');
+    await run([
+      'clv',
+      '--input',
+      dataFile('online_retail_uci', 'online_retail.csv'),
+      '--calibration-end',
+      '2011-12-09',
+      '--time-unit',
+      'day',
+      '--format',
+      'json',
+      '--output',
+      out,
+    ]);
+    const report = expectFiniteReport(out);
+    expect(report.warnings.join('\n')).toMatch(/bgnbd: parameter a = .* is poorly identified/);
+    expect(report.warnings.join('\n')).toMatch(/almost no dropout/);
   });
 });

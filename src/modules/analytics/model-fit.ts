@@ -4,6 +4,8 @@ import {
   invertSpd,
   minimiseBfgs,
   minimiseMultiStart,
+  minimiseNewton,
+  type NewtonObjective,
   type Objective,
 } from './optimise.js';
 
@@ -29,6 +31,8 @@ export interface ModelFit<P extends Record<string, number>, M extends ModelName 
 /** Parameters live in [1e-10, 1e10]; a value pinned there means the data pushed it to 0 or infinity. */
 export const LOG_LOWER = Math.log(1e-10);
 export const LOG_UPPER = Math.log(1e10);
+/** A shape parameter past this is capped where it stands (see `MinimiseOptions.runaway`); warnings start at 1e4. */
+const RUNAWAY_SHAPE = 1e5;
 
 export interface FitSpec<P extends Record<string, number>, M extends ModelName> {
   model: M;
@@ -39,6 +43,13 @@ export interface FitSpec<P extends Record<string, number>, M extends ModelName> 
   searchObjective?: Objective;
   /** Total log-likelihood in natural parameters. */
   logLikelihood: (theta: Float64Array) => number;
+  /**
+   * The full-data objective with its analytic Hessian: the winner of the search is then polished by
+   * Newton steps (a few full-data evaluations) instead of BFGS.
+   */
+  newtonObjective?: NewtonObjective;
+  /** Hessian of −LL (total) in natural parameters, for the standard errors. */
+  negLogLikelihoodHessian?: (theta: Float64Array) => Float64Array;
   /** Gradient of −LL (total) in natural parameters; without it the Hessian comes from values. */
   negLogLikelihoodGradient?: (theta: Float64Array, grad: Float64Array) => void;
   /** Starting points in natural parameters. */
@@ -47,9 +58,19 @@ export interface FitSpec<P extends Record<string, number>, M extends ModelName> 
   gradientTolerance?: number;
   /**
    * Shape parameters (dimensionless, unlike the rate scales α, β, γ that carry the time or currency
-   * unit); one beyond [1e-6, 1e6] has run off towards 0 or infinity even if the box was not reached.
+   * unit); one beyond [1e-6, 1e4] has run off towards 0 or infinity even if the box was not reached.
+   * Above 1e4 a gamma or beta mixing distribution has a coefficient of variation under 1 %: the
+   * customers are alike in that respect, and the likelihood is so flat along the ridge towards the
+   * limit that where the optimiser stops says nothing.
    */
   shapes: (keyof P & string)[];
+  /**
+   * (shape, scale) pairs of a gamma or beta mixing distribution. When both grow together the mixture
+   * collapses to a point (no heterogeneity) and the likelihood keeps rising slowly towards that limit,
+   * so an optimiser stops somewhere along the ridge with no true maximum. The fit probes each pair at
+   * ten times the estimate and warns when the likelihood is no worse there.
+   */
+  ridges?: [keyof P & string, keyof P & string][];
   /** Extra, model-specific warnings computed from the estimate. */
   extraWarnings?: (params: P) => string[];
 }
@@ -58,23 +79,78 @@ function formatNumber(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
+/**
+ * Inverse Hessian of a per-customer objective at u, by central differences of its gradient (step 1e-4
+ * in log-parameters), or undefined when it is not positive definite. On the search subsample it costs
+ * eight cheap evaluations and, the objective being per customer, describes the full data's curvature
+ * well enough that the full-data BFGS starts almost as Newton.
+ */
+function subsampleInverseHessian(f: Objective, u: Float64Array): Float64Array | undefined {
+  const n = u.length;
+  const H = new Float64Array(n * n);
+  const probe = Float64Array.from(u);
+  const gp = new Float64Array(n);
+  const gm = new Float64Array(n);
+  const h = 1e-4;
+  for (let j = 0; j < n; j++) {
+    probe[j] = u[j]! + h;
+    const fp = f(probe, gp);
+    probe[j] = u[j]! - h;
+    const fm = f(probe, gm);
+    probe[j] = u[j]!;
+    if (!Number.isFinite(fp) || !Number.isFinite(fm)) return undefined;
+    for (let i = 0; i < n; i++) H[i * n + j] = (gp[i]! - gm[i]!) / (2 * h);
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const v = 0.5 * (H[i * n + j]! + H[j * n + i]!);
+      H[i * n + j] = v;
+      H[j * n + i] = v;
+    }
+  }
+  return invertSpd(H, n) ?? undefined;
+}
+
 /** Multi-start BFGS, polish on the full data, standard errors and warnings, for any of the models. */
 export function fitModel<P extends Record<string, number>, M extends ModelName>(
   spec: FitSpec<P, M>,
 ): ModelFit<P, M> {
-  const options = { lower: LOG_LOWER, upper: LOG_UPPER, gradientTolerance: spec.gradientTolerance ?? 1e-9 };
+  const options = {
+    lower: LOG_LOWER,
+    upper: LOG_UPPER,
+    gradientTolerance: spec.gradientTolerance ?? 1e-9,
+    runaway: spec.shapes.map((name) => spec.names.indexOf(name)),
+    runawayAbove: Math.log(RUNAWAY_SHAPE),
+  };
   const starts = spec.starts.map((s) => Float64Array.from(s, Math.log));
-  const search = minimiseMultiStart(spec.searchObjective ?? spec.objective, starts, options);
+  // With Newton available and a subsample to search on, the subsample's optimum need not be polished:
+  // Newton on the full data does that in a few steps.
+  const polishSearch = !(spec.newtonObjective !== undefined && spec.searchObjective !== undefined);
+  const search = minimiseMultiStart(spec.searchObjective ?? spec.objective, starts, options, polishSearch);
   let u = search.u;
   let iterations = search.iterations;
   let converged = search.converged;
-  if (spec.searchObjective !== undefined) {
-    // The search ran on a subsample; its optimum is a warm start, the estimate comes from the full data.
-    const full = minimiseBfgs(spec.objective, u, options);
-    const again = minimiseBfgs(spec.objective, full.u, options);
-    u = again.value <= full.value ? again.u : full.u;
-    iterations += full.iterations + again.iterations;
-    converged = again.converged;
+  const newton = spec.newtonObjective === undefined ? null : minimiseNewton(spec.newtonObjective, u, options);
+  if (newton?.converged) {
+    u = newton.u;
+    iterations += newton.iterations;
+    converged = true;
+  } else if (spec.searchObjective !== undefined) {
+    // The search ran on a subsample; its optimum and its curvature are a warm start, the estimate comes
+    // from the full data. A run that stopped on the gradient test is done; one that stopped otherwise
+    // is restarted once with a fresh inverse Hessian to confirm.
+    const curvature = subsampleInverseHessian(spec.searchObjective, u) ?? search.inverseHessian;
+    const warm = curvature === undefined ? options : { ...options, initialInverseHessian: curvature };
+    const full = minimiseBfgs(spec.objective, u, warm);
+    u = full.u;
+    iterations += full.iterations;
+    converged = full.converged;
+    if (!(full.converged && full.iterations < 50)) {
+      const again = minimiseBfgs(spec.objective, full.u, options);
+      if (again.value <= full.value) u = again.u;
+      iterations += again.iterations;
+      converged = again.converged;
+    }
   }
 
   const theta = u.map(Math.exp);
@@ -97,13 +173,32 @@ export function fitModel<P extends Record<string, number>, M extends ModelName>(
   });
 
   spec.names.forEach((name, i) => {
-    if (!atBound.has(i) && spec.shapes.includes(name) && (theta[i]! < 1e-6 || theta[i]! > 1e6)) {
+    if (!atBound.has(i) && spec.shapes.includes(name) && (theta[i]! < 1e-6 || theta[i]! > 1e4)) {
       atBound.add(i);
       warnings.push(
         `${spec.model}: parameter ${name} = ${formatNumber(theta[i]!)} ran towards ${theta[i]! < 1 ? '0' : 'infinity'}; the data cannot identify it (customers look too alike, or too few repeat)`,
       );
     }
   });
+
+  for (const [shape, scale] of spec.ridges ?? []) {
+    const i = spec.names.indexOf(shape);
+    const j = spec.names.indexOf(scale);
+    // Only a shape of 1 or more heads for the point-mass limit; a small shape with a huge scale is a
+    // mean rate near 0, which the models' own warnings describe.
+    if (atBound.has(i) || atBound.has(j) || theta[i]! < 1) continue;
+    const probe = Float64Array.from(theta);
+    probe[i]! *= 10;
+    probe[j]! *= 10;
+    const further = spec.logLikelihood(probe);
+    if (further >= logLikelihood - 1e-9 * Math.abs(logLikelihood)) {
+      atBound.add(i);
+      atBound.add(j);
+      warnings.push(
+        `${spec.model}: parameters ${shape} = ${formatNumber(theta[i]!)} and ${scale} = ${formatNumber(theta[j]!)} run off to infinity together (the likelihood still rises at ten times both): the data show no heterogeneity there, only the ratio ${shape}/${scale} = ${formatNumber(theta[i]! / theta[j]!)} is identified, and the estimate is a limit, not a maximum`,
+      );
+    }
+  }
 
   const n = spec.names.length;
   const standardErrors = Object.fromEntries(spec.names.map((name) => [name, null])) as {
@@ -112,9 +207,11 @@ export function fitModel<P extends Record<string, number>, M extends ModelName>(
   if (atBound.size === 0) {
     const negLL = (t: Float64Array) => -spec.logLikelihood(t);
     const H =
-      spec.negLogLikelihoodGradient === undefined
-        ? hessianFromValues(negLL, theta)
-        : hessianFromGradient(spec.negLogLikelihoodGradient, theta);
+      spec.negLogLikelihoodHessian !== undefined
+        ? spec.negLogLikelihoodHessian(theta)
+        : spec.negLogLikelihoodGradient === undefined
+          ? hessianFromValues(negLL, theta)
+          : hessianFromGradient(spec.negLogLikelihoodGradient, theta);
     const cov = invertSpd(H, n);
     if (cov === null) {
       warnings.push(

@@ -58,8 +58,11 @@ export function preparePurchaseData(data: PurchaseData, model: string): Compress
 }
 
 /** Subsample for the multi-start search, or undefined when the data is small enough to search whole. */
-export function searchSample(data: CompressedTriples): CompressedTriples | undefined {
-  return data.size > SEARCH_SAMPLE_SIZE ? subsampleTriples(data, SEARCH_SAMPLE_SIZE, 0x5eed) : undefined;
+export function searchSample(
+  data: CompressedTriples,
+  size = SEARCH_SAMPLE_SIZE,
+): CompressedTriples | undefined {
+  return data.size > size ? subsampleTriples(data, size, 0x5eed) : undefined;
 }
 
 /** Weighted mean purchase rate Σx / ΣT, the scale for data-driven starting points of r/α. */

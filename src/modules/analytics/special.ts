@@ -51,6 +51,27 @@ export function digamma(x: number): number {
   );
 }
 
+/**
+ * Trigamma ψ′(x) for x > 0, for the BG/NBD Hessian: the recurrence ψ′(x) = ψ′(x+1) + 1/x² up to
+ * x ≥ 10, then the asymptotic series 1/x + 1/(2x²) + Σ B₂ₖ/x^(2k+1).
+ */
+export function trigamma(x: number): number {
+  let result = 0;
+  let y = x;
+  while (y < 10) {
+    result += 1 / (y * y);
+    y += 1;
+  }
+  const inv = 1 / y;
+  const inv2 = inv * inv;
+  return (
+    result +
+    inv +
+    0.5 * inv2 +
+    inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (1 / 30 - inv2 * (5 / 66)))))
+  );
+}
+
 /** log(exp(a) + exp(b)) without overflow; -Infinity stands for a zero term. */
 export function logAddExp(a: number, b: number): number {
   if (a === Number.NEGATIVE_INFINITY) return b;
@@ -179,4 +200,92 @@ function refine(
     refine(f, lo, mid, gaussKronrod15(f, lo, mid), relTol, absTolPerWidth, budget) +
     refine(f, mid, hi, gaussKronrod15(f, mid, hi), relTol, absTolPerWidth, budget)
   );
+}
+
+const MAX_DEPTH = 40;
+
+/**
+ * Adaptive Gauss–Kronrod (7/15) quadrature of several integrands that share their nodes: `f(t, out)`
+ * writes m values at t, the first of which is positive and steers the refinement (the others are it
+ * times smooth bounded weights, the derivatives of a log-likelihood, so the same panels serve them).
+ * Same acceptance rule and panel budget as `integrate`; scratch is allocated once per instance, so
+ * calls inside a likelihood evaluation do not allocate.
+ */
+export class VectorQuadrature {
+  private readonly values: Float64Array[];
+  private readonly errors = new Float64Array(MAX_DEPTH);
+  private readonly point: Float64Array;
+  private readonly pair: Float64Array;
+  private budget = 0;
+
+  constructor(readonly m: number) {
+    this.values = Array.from({ length: MAX_DEPTH }, () => new Float64Array(m));
+    this.point = new Float64Array(m);
+    this.pair = new Float64Array(m);
+  }
+
+  /** Writes the m integrals over [lo, hi] into `result`. */
+  integrate(
+    f: (t: number, out: Float64Array) => void,
+    lo: number,
+    hi: number,
+    relTol: number,
+    result: Float64Array,
+  ): void {
+    result.fill(0);
+    if (hi <= lo) return;
+    this.panel(f, lo, hi, 0);
+    const absTolPerWidth = (Math.abs(this.values[0]![0]!) * relTol) / (hi - lo);
+    this.budget = MAX_PANELS;
+    this.refine(f, lo, hi, 0, relTol, absTolPerWidth, result);
+  }
+
+  private panel(f: (t: number, out: Float64Array) => void, lo: number, hi: number, depth: number): void {
+    const m = this.m;
+    const kronrod = this.values[depth]!;
+    const { point, pair } = this;
+    const mid = 0.5 * (lo + hi);
+    const half = 0.5 * (hi - lo);
+    f(mid, point);
+    for (let c = 0; c < m; c++) kronrod[c] = GK_WEIGHTS[7]! * point[c]!;
+    let gauss = G7_WEIGHTS[3]! * point[0]!;
+    for (let i = 0; i < 7; i++) {
+      const dx = half * GK_NODES[i]!;
+      f(mid - dx, pair);
+      f(mid + dx, point);
+      const wk = GK_WEIGHTS[i]!;
+      for (let c = 0; c < m; c++) kronrod[c]! += wk * (pair[c]! + point[c]!);
+      if (i % 2 === 1) gauss += G7_WEIGHTS[(i - 1) / 2]! * (pair[0]! + point[0]!);
+    }
+    this.errors[depth] = Math.abs((kronrod[0]! - gauss) * half);
+    for (let c = 0; c < m; c++) kronrod[c]! *= half;
+  }
+
+  private refine(
+    f: (t: number, out: Float64Array) => void,
+    lo: number,
+    hi: number,
+    depth: number,
+    relTol: number,
+    absTolPerWidth: number,
+    result: Float64Array,
+  ): void {
+    const v = this.values[depth]!;
+    const e = this.errors[depth]!;
+    if (
+      this.budget <= 0 ||
+      depth === MAX_DEPTH - 1 ||
+      e <= relTol * Math.abs(v[0]!) ||
+      e <= absTolPerWidth * (hi - lo)
+    ) {
+      for (let c = 0; c < this.m; c++) result[c]! += v[c]!;
+      return;
+    }
+    this.budget -= 2;
+    const mid = 0.5 * (lo + hi);
+    this.panel(f, lo, mid, depth + 1);
+    this.refine(f, lo, mid, depth + 1, relTol, absTolPerWidth, result);
+    this.panel(f, mid, hi, depth + 1);
+    this.refine(f, mid, hi, depth + 1, relTol, absTolPerWidth, result);
+  }
 }

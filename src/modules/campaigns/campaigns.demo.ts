@@ -1,4 +1,5 @@
 import type { AppContext } from '../../http/types.js';
+import type { TCreateOrder } from '../orders/index.js';
 import { referralsOf } from '../referrals/index.js';
 import { rewardsOf } from '../rewards/index.js';
 import { campaignsOf } from './index.js';
@@ -7,10 +8,15 @@ const DAY_MS = 86_400_000;
 
 /**
  * Demo data for rewards, campaigns and referrals on a demo club that already has members and orders:
- * a rewards catalog, a coupon batch, a running win-back campaign with its hold-out, an open and a drawn
- * raffle, referrals (accepted and refused), and B2B invoices and ratings for the eligibility score.
+ * a rewards catalog, a coupon batch, a running win-back campaign with its hold-out, a finished one whose
+ * control-group report has numbers, an open and a drawn raffle, referrals (accepted and refused, and the
+ * portal's demo member's own friends), and B2B invoices and ratings for the eligibility score.
  */
-export async function seedDemo(ctx: AppContext, clubId: string): Promise<void> {
+export async function seedDemo(
+  ctx: AppContext,
+  clubId: string,
+  opts: { portalMemberExternalId?: string | null } = {},
+): Promise<void> {
   const rewards = rewardsOf(ctx);
   const referrals = referralsOf(ctx);
   const { campaigns, raffles } = campaignsOf(ctx);
@@ -145,6 +151,9 @@ export async function seedDemo(ctx: AppContext, clubId: string): Promise<void> {
   );
   await campaigns.activate(clubId, eligible.id);
 
+  await seedFinishedCampaign(ctx, clubId);
+  if (opts.portalMemberExternalId) await seedPortalReferrals(ctx, clubId, opts.portalMemberExternalId);
+
   // Members to play with: the first ones by id.
   const { rows } = await ctx.db.query<{ member_id: string; external_id: string }>(
     'select member_id, external_id from members where club_id = $1 order by member_id limit 120',
@@ -214,4 +223,167 @@ export async function seedDemo(ctx: AppContext, clubId: string): Promise<void> {
       null,
     );
   }
+}
+
+/**
+ * A campaign that ran from 120 to 90 days ago, made as it would have been then (its services on a clock
+ * moved through those days): Isfahan's repeat customers, a fifth held out, the rest sent a 10% coupon.
+ * Two in five of them used it within the window (the coupon redeemed at checkout, then the order through
+ * the orders service, so its points go through the ledger), so the report shows the treated group buying
+ * more than the hold-out, with the interval around that uplift.
+ */
+async function seedFinishedCampaign(ctx: AppContext, clubId: string): Promise<void> {
+  const start = ctx.clock().getTime() - 120 * DAY_MS;
+  const end = start + 30 * DAY_MS;
+  let now = start;
+  const past = { ...ctx, clock: () => new Date(now) };
+  const { campaigns } = campaignsOf(past);
+  const rewards = rewardsOf(past);
+  const campaign = await campaigns.createCampaign(
+    clubId,
+    {
+      name: 'کوپن بهاری مشتریان وفادار اصفهان (پایان‌یافته)',
+      description: 'مشتریان اصفهانی با دست‌کم سه خرید؛ یک‌پنجم به‌عنوان گروه کنترل کوپن نگرفتند.',
+      startsAt: new Date(start).toISOString(),
+      endsAt: new Date(end).toISOString(),
+      segment: { provinces: ['اصفهان'], minOrders: 3 },
+      grant: {
+        kind: 'coupon',
+        coupon: {
+          kind: 'percent',
+          percent: 10,
+          maxDiscountRials: 2_000_000,
+          minCartRials: 0,
+          categories: [],
+          validDays: 21,
+        },
+      },
+      budgetRials: 400 * 2_000_000,
+      capPerMemberGrants: 1,
+      controlSharePct: 20,
+      seed: 'demo-spring-isfahan-1404',
+    },
+    null,
+  );
+  await campaigns.activate(clubId, campaign.id);
+  now += 3_600_000;
+  await campaigns.run(clubId, campaign.id, null);
+  const { rows: granted } = await ctx.db.query<{
+    member_id: string;
+    external_id: string;
+    coupon_code: string;
+  }>(
+    `select g.member_id, m.external_id, g.coupon_code
+       from campaign_grants g join members m on m.club_id = g.club_id and m.member_id = g.member_id
+      where g.club_id = $1 and g.campaign_id = $2 and g.status = 'granted' and g.coupon_code is not null
+      order by g.member_id`,
+    [clubId, campaign.id],
+  );
+  const orders: TCreateOrder[] = [];
+  for (const [k, g] of granted.entries()) {
+    if (k % 5 >= 2) continue;
+    // What they usually buy: the lines of their latest order before the window.
+    const { rows: lines } = await ctx.db.query<{
+      sku: string;
+      category: string | null;
+      quantity: number;
+      unit_price_rials: string;
+    }>(
+      `select l.sku, l.category, l.quantity, l.unit_price_rials
+         from order_lines l
+        where l.club_id = $1 and l.order_id = (
+          select order_id from orders where club_id = $1 and member_id = $2 and placed_at < $3
+           order by placed_at desc limit 1)`,
+      [clubId, g.member_id, new Date(start)],
+    );
+    if (!lines.length) continue;
+    const cart = {
+      totalRials: lines.reduce((sum, l) => sum + l.quantity * Number(l.unit_price_rials), 0),
+      lines: lines.map((l) => ({
+        sku: l.sku,
+        ...(l.category ? { category: l.category } : {}),
+        quantity: l.quantity,
+        unitPriceRials: Number(l.unit_price_rials),
+      })),
+    };
+    // Within the coupon's 21 days (issued on the first day of the window).
+    now = start + (2 + ((k * 7) % 18)) * DAY_MS + 11 * 3_600_000;
+    const externalId = `DK-SPRING-${String(k + 1).padStart(4, '0')}`;
+    const { body: use } = await rewards.redeemCoupon(clubId, {
+      code: g.coupon_code,
+      memberExternalId: g.external_id,
+      orderExternalId: externalId,
+      cart,
+    });
+    orders.push({
+      externalId,
+      memberExternalId: g.external_id,
+      placedAt: new Date(now).toISOString(),
+      totalRials: cart.totalRials - use.discountRials,
+      status: 'delivered',
+      statusAt: new Date(now + 2 * DAY_MS).toISOString(),
+      promisedDeliveryAt: new Date(now + 3 * DAY_MS).toISOString(),
+      lines: cart.lines.map((l) => ({ ...l, category: l.category ?? 'سایر' })),
+    });
+  }
+  const results = await ctx.services.orders.createOrders(clubId, orders);
+  const failed = results.filter((r) => r.status >= 400);
+  if (failed.length) throw new Error(`demo campaign orders refused: ${JSON.stringify(failed.slice(0, 3))}`);
+  now = end;
+  await campaigns.setStatus(clubId, campaign.id, 'ended');
+  await ctx.services.points.releaseMatured(clubId);
+}
+
+/**
+ * The portal's demo member has told three friends: two joined with the link (one has since made a first
+ * order that outlived the return window, so the member was rewarded through the ledger), one refused
+ * (the friend had bought before).
+ */
+async function seedPortalReferrals(ctx: AppContext, clubId: string, memberExternalId: string): Promise<void> {
+  const start = ctx.clock().getTime() - 45 * DAY_MS;
+  let now = start;
+  const referrals = referralsOf({ ...ctx, clock: () => new Date(now) });
+  const { code } = await referrals.getCode(clubId, memberExternalId);
+  const friends = [
+    { ext: 'REF-PORTAL-1', first: 'مریم', last: 'کاظمی', orderDaysAgo: 35 },
+    { ext: 'REF-PORTAL-2', first: 'حسین', last: 'نادری', orderDaysAgo: null },
+  ];
+  for (const [i, f] of friends.entries()) {
+    now = start + i * 3 * DAY_MS;
+    await ctx.db.transaction((tx) =>
+      ctx.services.members.upsertIn(tx, clubId, f.ext, { first_name: f.first, last_name: f.last }),
+    );
+    await referrals.refer(clubId, { code, refereeExternalId: f.ext, deviceId: `portal-friend-${i}` }, null);
+  }
+  const orderAt = ctx.clock().getTime() - 35 * DAY_MS;
+  const results = await ctx.services.orders.createOrders(clubId, [
+    {
+      externalId: 'DK-REF-PORTAL-1',
+      memberExternalId: 'REF-PORTAL-1',
+      placedAt: new Date(orderAt).toISOString(),
+      totalRials: 18_500_000,
+      status: 'delivered',
+      statusAt: new Date(orderAt + 2 * DAY_MS).toISOString(),
+      promisedDeliveryAt: new Date(orderAt + 3 * DAY_MS).toISOString(),
+      lines: [{ sku: 'HOM-0003', category: 'خانه و آشپزخانه', quantity: 1, unitPriceRials: 18_500_000 }],
+    },
+  ]);
+  const failed = results.filter((r) => r.status >= 400);
+  if (failed.length) throw new Error(`demo referral order refused: ${JSON.stringify(failed)}`);
+  // A friend who had already bought: the club refuses the referral (referee_not_new).
+  const { rows } = await ctx.db.query<{ external_id: string }>(
+    `select external_id from members where club_id = $1 and external_id <> $2 and external_id like 'C-%'
+      order by external_id desc limit 1`,
+    [clubId, memberExternalId],
+  );
+  if (rows[0]) {
+    // Refused referrals are recorded (the stats count them by reason) and answered with an error.
+    await referrals
+      .refer(clubId, { code, refereeExternalId: rows[0].external_id }, null)
+      .catch((err: { code?: string }) => {
+        if (err.code !== 'referral_refused') throw err;
+      });
+  }
+  now = ctx.clock().getTime();
+  await referralsOf(ctx).rewardReferrers(clubId);
 }

@@ -177,6 +177,16 @@ export function registerCampaignsRoutes(
     handler: async (req, reply) => reply.code(201).send(await raffles.create(req.clubId, req.body)),
   });
 
+  app.get('/v1/raffles', {
+    schema: {
+      tags: ['raffles'],
+      summary: 'Raffles, newest first (at most 200), with entry counts and, once drawn, the winners',
+      security: SECURITY,
+      response: { 200: z.object({ items: z.array(ZRaffle) }), ...problems() },
+    },
+    handler: async (req) => ({ items: await raffles.list(req.clubId) }),
+  });
+
   app.get('/v1/raffles/:raffleId', {
     schema: {
       tags: ['raffles'],

@@ -7,6 +7,7 @@ import { registerCampaignsRoutes } from './campaigns.routes.js';
 import { CampaignsService } from './campaigns.service.js';
 import { RafflesService } from './raffles.js';
 
+export { auditCampaignSpend, type CampaignAuditReport } from './campaigns.audit.js';
 export { seedDemo } from './campaigns.demo.js';
 export type { TSegment } from './campaigns.schema.js';
 export { CampaignsService, isControl } from './campaigns.service.js';

@@ -52,6 +52,41 @@ interface RaffleRow {
   drawn_at: Date | null;
 }
 
+interface WinnerRow {
+  raffle_id: string;
+  rank: number;
+  entry_id: string;
+  external_id: string;
+  prize: { nameFa: string };
+}
+
+function toRaffle(r: RaffleRow, entries: number, winners: WinnerRow[]): TRaffle {
+  return {
+    id: r.raffle_id,
+    name: r.name,
+    description: r.description,
+    status: r.status,
+    entryCostPoints: Number(r.entry_cost_points),
+    maxEntriesPerMember: r.max_entries_per_member,
+    closesAt: r.closes_at.toISOString(),
+    prizes: r.prizes,
+    entries,
+    seedCommitment: r.seed_commitment,
+    // The secret seed is revealed only after the draw: before it, knowing it would let one predict the winners.
+    seed: r.status === 'drawn' ? r.secret_seed : null,
+    publicSeed: r.public_seed,
+    drawnAt: r.drawn_at?.toISOString() ?? null,
+    winners: winners
+      .filter((w) => w.raffle_id === r.raffle_id)
+      .map((w) => ({
+        rank: w.rank,
+        entryId: w.entry_id,
+        memberExternalId: w.external_id,
+        prize: w.prize.nameFa,
+      })),
+  };
+}
+
 export class RafflesService {
   constructor(
     private readonly db: Db,
@@ -105,38 +140,33 @@ export class RafflesService {
       'select count(*)::int as n from raffle_entries where club_id = $1 and raffle_id = $2',
       [clubId, id],
     );
-    const { rows: winners } = await this.db.query<{
-      rank: number;
-      entry_id: string;
-      external_id: string;
-      prize: { nameFa: string };
-    }>(
-      `select w.rank, w.entry_id, m.external_id, w.prize from raffle_winners w
-       join members m on m.club_id = w.club_id and m.member_id = w.member_id
-       where w.club_id = $1 and w.raffle_id = $2 order by w.rank`,
-      [clubId, id],
+    return toRaffle(r, count[0]?.n ?? 0, await this.winners(clubId, [id]));
+  }
+
+  /** The club's raffles, newest first: two queries whatever their number, for the dashboard's list. */
+  async list(clubId: string, limit = 200): Promise<TRaffle[]> {
+    const { rows } = await this.db.query<RaffleRow & { entries: number }>(
+      `select r.*, (select count(*)::int from raffle_entries e
+                     where e.club_id = r.club_id and e.raffle_id = r.raffle_id) as entries
+         from raffles r where r.club_id = $1 order by r.created_at desc, r.raffle_id desc limit $2`,
+      [clubId, limit],
     );
-    return {
-      id: r.raffle_id,
-      name: r.name,
-      description: r.description,
-      status: r.status,
-      entryCostPoints: r.entry_cost_points,
-      maxEntriesPerMember: r.max_entries_per_member,
-      closesAt: r.closes_at.toISOString(),
-      prizes: r.prizes,
-      entries: count[0]?.n ?? 0,
-      seedCommitment: r.seed_commitment,
-      seed: r.status === 'drawn' ? r.secret_seed : null,
-      publicSeed: r.public_seed,
-      drawnAt: r.drawn_at?.toISOString() ?? null,
-      winners: winners.map((w) => ({
-        rank: w.rank,
-        entryId: w.entry_id,
-        memberExternalId: w.external_id,
-        prize: w.prize.nameFa,
-      })),
-    };
+    const winners = await this.winners(
+      clubId,
+      rows.map((r) => r.raffle_id),
+    );
+    return rows.map((r) => toRaffle(r, r.entries, winners));
+  }
+
+  private async winners(clubId: string, raffleIds: string[]) {
+    if (raffleIds.length === 0) return [];
+    const { rows } = await this.db.query<WinnerRow>(
+      `select w.raffle_id, w.rank, w.entry_id, m.external_id, w.prize from raffle_winners w
+       join members m on m.club_id = w.club_id and m.member_id = w.member_id
+       where w.club_id = $1 and w.raffle_id = any($2::text[]) order by w.raffle_id, w.rank`,
+      [clubId, raffleIds],
+    );
+    return rows;
   }
 
   /** The entry itself, inside the caller's transaction (points entries and raffle-ticket rewards). */
@@ -214,6 +244,55 @@ export class RafflesService {
     }
     await this.services.points.commit(clubId, memberExternalId, reserved.body.id);
     return { id, memberExternalId, via: 'points', createdAt: this.clock().toISOString() };
+  }
+
+  /**
+   * The member's view (the portal): open raffles with their own entries and whether they may enter,
+   * and the drawn raffles they entered (the last 10) with what they won. Other members are not named.
+   */
+  async listForMember(clubId: string, memberId: string) {
+    const now = this.clock();
+    const { rows } = await this.db.query<RaffleRow & { mine: number }>(
+      `select r.*, (select count(*)::int from raffle_entries e
+                     where e.club_id = r.club_id and e.raffle_id = r.raffle_id and e.member_id = $2) as mine
+         from raffles r
+        where r.club_id = $1 and ((r.status = 'open' and r.closes_at > $3)
+              or (r.status = 'drawn' and exists (select 1 from raffle_entries e
+                    where e.club_id = r.club_id and e.raffle_id = r.raffle_id and e.member_id = $2)))
+        order by r.status desc, r.closes_at, r.raffle_id limit 50`,
+      [clubId, memberId, now],
+    );
+    const open = rows.filter((r) => r.status === 'open');
+    const drawn = rows.filter((r) => r.status === 'drawn').slice(0, 10);
+    const { rows: won } = await this.db.query<{ raffle_id: string; rank: number; prize: { nameFa: string } }>(
+      `select raffle_id, rank, prize from raffle_winners where club_id = $1 and member_id = $2
+          and raffle_id = any($3::text[])`,
+      [clubId, memberId, drawn.map((r) => r.raffle_id)],
+    );
+    const view = async (r: RaffleRow & { mine: number }) => {
+      let reason: 'entry_limit' | 'not_qualified' | null = null;
+      if (r.mine >= r.max_entries_per_member) reason = 'entry_limit';
+      else if (Number(r.entry_cost_points) === 0 && !(await this.inSegment(clubId, r.segment, memberId)))
+        reason = 'not_qualified';
+      return {
+        id: r.raffle_id,
+        name: r.name,
+        description: r.description,
+        status: r.status,
+        entryCostPoints: Number(r.entry_cost_points),
+        maxEntriesPerMember: r.max_entries_per_member,
+        closesAt: r.closes_at.toISOString(),
+        prizes: r.prizes.map((p) => p.nameFa),
+        myEntries: r.mine,
+        canEnter: r.status === 'open' && reason === null,
+        reason,
+        drawnAt: r.drawn_at?.toISOString() ?? null,
+        won: won.find((w) => w.raffle_id === r.raffle_id)?.prize.nameFa ?? null,
+      };
+    };
+    const items = [];
+    for (const r of [...open, ...drawn]) items.push(await view(r));
+    return items;
   }
 
   async entries(clubId: string, raffleId: string) {

@@ -154,7 +154,7 @@ const DISCOUNT_PROBABILITY = 0.1;
 // Randomness
 
 /** A uniform draw in [0, 1). */
-type Rng = () => number;
+export type Rng = () => number;
 
 /** splitmix32 finaliser: spreads a seed and a stream number over 32 well-mixed bits. */
 function mix32(x: number): number {
@@ -169,7 +169,7 @@ function mix32(x: number): number {
  * independent sequence, so a member's purchases do not shift when another part of the generator
  * draws more or fewer numbers.
  */
-function createRng(seed: number, stream: number): Rng {
+export function createRng(seed: number, stream: number): Rng {
   let a = mix32(seed ^ 0x9e3779b9);
   let b = mix32(a ^ Math.imul(stream + 1, 0x85ebca6b));
   let c = mix32(b ^ 0x27d4eb2f);
@@ -621,7 +621,7 @@ const LINE_COUNT_WEIGHTS = [0.55, 0.27, 0.12, 0.06];
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function roundPriceRials(rials: number): number {
+export function roundPriceRials(rials: number): number {
   // Shops price in round tomans: thousands for cheap goods, hundred-thousands for dear ones.
   const step = rials < 10e6 ? 10_000 : rials < 100e6 ? 100_000 : 1_000_000;
   return Math.max(step, Math.round(rials / step) * step);

@@ -8,3 +8,10 @@ export type {
   GenerateDemoClubOptions,
 } from './demo-data.js';
 export { generateDemoClub } from './demo-data.js';
+export type {
+  DemoPricedProduct,
+  DemoPriceObservation,
+  DemoPriceStory,
+  GenerateDemoPricesOptions,
+} from './demo-prices.js';
+export { generateDemoPrices } from './demo-prices.js';

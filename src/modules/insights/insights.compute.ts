@@ -14,6 +14,7 @@ import {
   scoreRfm,
   summarise,
   type TransactionLog,
+  validateHoldout,
 } from '../analytics/index.js';
 
 /** The club's settings a run uses (stored with the run, so its CLV can be explained later). */
@@ -76,6 +77,82 @@ export interface MemberColumns {
   avgSpendRials: Array<number | null>;
   clvRials: Array<number | null>;
   isChurnRisk: boolean[];
+}
+
+/**
+ * The model check (FHL 2005 fig. 5): BG/NBD fitted on the orders up to `holdoutDays` before the as-of
+ * day, its expected purchase days in the following `holdoutDays` against the actual ones, by the number of
+ * repeat purchase days in calibration. It says whether pAlive and CLV of the real run can be trusted.
+ */
+export type ModelCheck =
+  | {
+      status: 'checked';
+      holdoutDays: number;
+      /** The last calibration day (Tehran calendar); the holdout is the `holdoutDays` days after it. */
+      calibrationEndDay: string;
+      /** Buyers whose first purchase was on or before the calibration end. */
+      customers: number;
+      repeatBuyers: number;
+      params: Record<string, number>;
+      logLikelihood: number;
+      actual: number;
+      predicted: number;
+      /** Groups "0" … "6", "7+": repeat purchase days in calibration. */
+      byFrequency: Array<{ group: string; customers: number; actual: number; predicted: number }>;
+    }
+  | { status: 'skipped'; holdoutDays: number; calibrationEndDay: string; reason: string };
+
+/** The holdout of the model check: a quarter, long enough for repeat buyers to show up again. */
+export const MODEL_CHECK_HOLDOUT_DAYS = 90;
+
+/** Fits BG/NBD on the log up to asOfDay − holdoutDays and compares its predictions with what happened after. */
+export function checkPurchaseModel(
+  log: TransactionLog,
+  asOfDay: number,
+  holdoutDays = MODEL_CHECK_HOLDOUT_DAYS,
+): ModelCheck {
+  const calibrationEnd = asOfDay - holdoutDays;
+  const base = { holdoutDays, calibrationEndDay: isoDay(calibrationEnd) };
+  let first = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < log.length; i++) first = Math.min(first, log.day[i]!);
+  if (!(first <= calibrationEnd)) {
+    return {
+      status: 'skipped',
+      ...base,
+      reason: `The club's first order is less than ${holdoutDays} days old: nothing to calibrate on yet.`,
+    };
+  }
+  const s = summarise(log, { calibrationEnd, holdoutEnd: asOfDay, timeUnit: 'day' });
+  let repeatBuyers = 0;
+  for (let i = 0; i < s.size; i++) if (s.x[i]! > 0) repeatBuyers++;
+  if (s.size < MODEL_MINIMUMS.buyers || repeatBuyers < MODEL_MINIMUMS.repeatBuyers) {
+    return {
+      status: 'skipped',
+      ...base,
+      reason:
+        `${s.size} buyers of whom ${repeatBuyers} repeated by ${base.calibrationEndDay}; the check needs at least ` +
+        `${MODEL_MINIMUMS.buyers} buyers and ${MODEL_MINIMUMS.repeatBuyers} repeat buyers before the holdout.`,
+    };
+  }
+  let fit: BgNbdFit;
+  try {
+    fit = fitBgNbd(s);
+  } catch (err) {
+    if (!(err instanceof AnalyticsError)) throw err;
+    return { status: 'skipped', ...base, reason: `BG/NBD could not be fitted (${err.code}): ${err.message}` };
+  }
+  const v = validateHoldout(s, fit);
+  return {
+    status: 'checked',
+    ...base,
+    customers: s.size,
+    repeatBuyers,
+    params: { ...fit.params },
+    logLikelihood: fit.logLikelihood,
+    actual: v.actual,
+    predicted: v.predicted,
+    byFrequency: v.byFrequency.map((r) => ({ ...r })),
+  };
 }
 
 export interface InsightsComputation {

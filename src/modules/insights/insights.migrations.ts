@@ -86,4 +86,13 @@ create table member_insights (
 create index member_insights_member_idx on member_insights (club_id, member_id);
 `,
   },
+  {
+    version: 5001,
+    name: 'insights: the model check of each run',
+    sql: `
+-- BG/NBD fitted on the orders up to 90 days before the as-of day, its predicted purchases in those 90 days
+-- against the actual ones by calibration frequency (docs/insights.md); null for runs made before it existed.
+alter table insight_runs add column model_check jsonb;
+`,
+  },
 ];

@@ -65,6 +65,7 @@ export interface RunRow {
   repeat_buyers: number | null;
   purchase_model: Record<string, unknown> | null;
   spend_model: Record<string, unknown> | null;
+  model_check: Record<string, unknown> | null;
   warnings: string[];
   timings: Record<string, number>;
   error: string | null;
@@ -74,7 +75,8 @@ export interface RunRow {
 }
 
 const RUN_COLUMNS = `run_id, run_no, trigger, status, as_of, to_char(as_of_day, 'YYYY-MM-DD') as as_of_day, settings,
-  orders, buyers, repeat_buyers, purchase_model, spend_model, warnings, timings, error, is_purged, started_at, finished_at`;
+  orders, buyers, repeat_buyers, purchase_model, spend_model, model_check, warnings, timings, error, is_purged, started_at,
+  finished_at`;
 
 /** A run left 'running' by a process that died would block the club forever: it is marked failed. */
 export async function failAbandonedRuns(
@@ -117,6 +119,7 @@ export async function finishRun(
     repeatBuyers: number | null;
     purchaseModel: unknown;
     spendModel: unknown;
+    modelCheck: unknown;
     warnings: string[];
     timings: Record<string, number>;
     error: string | null;
@@ -125,7 +128,8 @@ export async function finishRun(
 ): Promise<void> {
   await db.query(
     `update insight_runs set status = $3, orders = $4, buyers = $5, repeat_buyers = $6, purchase_model = $7::jsonb,
-       spend_model = $8::jsonb, warnings = $9::jsonb, timings = $10::jsonb, error = $11, finished_at = $12
+       spend_model = $8::jsonb, warnings = $9::jsonb, timings = $10::jsonb, error = $11, finished_at = $12,
+       model_check = $13::jsonb
      where club_id = $1 and run_id = $2`,
     [
       clubId,
@@ -140,6 +144,7 @@ export async function finishRun(
       JSON.stringify(r.timings),
       r.error,
       r.finishedAt,
+      r.modelCheck === null ? null : JSON.stringify(r.modelCheck),
     ],
   );
 }
@@ -575,4 +580,94 @@ export async function pointBalances(
     [clubId],
   );
   return rows[0]!;
+}
+
+/** Members, revenue, CLV and churn risk per (R, F) score pair: the cells of the RFM grid. */
+export async function rfmGrid(
+  db: Queryable,
+  clubId: string,
+  runId: string,
+): Promise<
+  Array<{
+    r: number;
+    f: number;
+    members: number;
+    revenue: number;
+    m_score: number;
+    clv: number | null;
+    churn_risk: number;
+  }>
+> {
+  const { rows } = await db.query<{
+    r: number;
+    f: number;
+    members: number;
+    revenue: number;
+    m_score: number;
+    clv: number | null;
+    churn_risk: number;
+  }>(
+    `select r::int as r, f::int as f, count(*)::int as members, sum(revenue_rials) as revenue,
+            avg(m)::float8 as m_score, sum(clv_rials) as clv,
+            count(*) filter (where is_churn_risk)::int as churn_risk
+       from member_insights where club_id = $1 and run_id = $2 group by r, f`,
+    [clubId, runId],
+  );
+  return rows;
+}
+
+/** Count, sum, mean and quantiles of the CLV of a run's buyers (nulls: the model was not fitted). */
+export async function clvStats(
+  db: Queryable,
+  clubId: string,
+  runId: string,
+): Promise<{
+  buyers: number;
+  with_clv: number;
+  total: number | null;
+  mean: number | null;
+  max: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}> {
+  const { rows } = await db.query<{
+    buyers: number;
+    with_clv: number;
+    total: number | null;
+    mean: number | null;
+    max: number | null;
+    p50: number | null;
+    p90: number | null;
+    p99: number | null;
+  }>(
+    `select count(*)::int as buyers, count(clv_rials)::int as with_clv, sum(clv_rials) as total,
+            avg(clv_rials)::float8 as mean, max(clv_rials) as max,
+            percentile_cont(0.5) within group (order by clv_rials) as p50,
+            percentile_cont(0.9) within group (order by clv_rials) as p90,
+            percentile_cont(0.99) within group (order by clv_rials) as p99
+       from member_insights where club_id = $1 and run_id = $2`,
+    [clubId, runId],
+  );
+  return rows[0]!;
+}
+
+/**
+ * Buyers and CLV per bin of width `widthRials` from 0: bin k holds [k·width, (k+1)·width); bins at or beyond
+ * `bins` are the overflow, counted in bin `bins`.
+ */
+export async function clvBins(
+  db: Queryable,
+  clubId: string,
+  runId: string,
+  widthRials: number,
+  bins: number,
+): Promise<Array<{ bin: number; members: number; clv: number }>> {
+  const { rows } = await db.query<{ bin: number; members: number; clv: number }>(
+    `select least(floor(clv_rials / $3)::int, $4::int) as bin, count(*)::int as members, sum(clv_rials) as clv
+       from member_insights where club_id = $1 and run_id = $2 and clv_rials is not null
+      group by 1 order by 1`,
+    [clubId, runId, widthRials, bins],
+  );
+  return rows;
 }

@@ -5,6 +5,8 @@ import {
   INSIGHTS_LIMITS,
   ZCategoryQuery,
   ZCategoryReport,
+  ZClvDistribution,
+  ZClvQuery,
   ZCohortQuery,
   ZCohortReport,
   ZInsightSettings,
@@ -14,12 +16,14 @@ import {
   ZLapsedQuery,
   ZMemberInsights,
   ZMemberPath,
+  ZModelCheckReport,
   ZMovementQuery,
   ZMovementReport,
   ZPatchInsightSettings,
   ZPointsLiability,
   ZProvinceReport,
   ZRepeatRate,
+  ZRfmGrid,
   ZRunPath,
   ZRunQuery,
   ZSegmentReport,
@@ -146,6 +150,47 @@ export function registerInsightsRoutes(app: TApp, insights: InsightsService): vo
       response: { 200: ZSegmentReport, ...problems(404) },
     },
     handler: async (req) => insights.segments(req.clubId, req.query.runId),
+  });
+
+  app.get('/v1/insights/reports/rfm-grid', {
+    schema: {
+      tags,
+      summary: 'The RFM grid: members, revenue, mean spend and CLV per recency × frequency score pair',
+      description: `All 25 cells (R 5 … 1, F 1 … 5), empty ones with 0 members, for a heatmap. ${NOT_READY}`,
+      security: SECURITY,
+      querystring: ZRunQuery,
+      response: { 200: ZRfmGrid, ...problems(404) },
+    },
+    handler: async (req) => insights.rfmGrid(req.clubId, req.query.runId),
+  });
+
+  app.get('/v1/insights/reports/clv-distribution', {
+    schema: {
+      tags,
+      summary: 'CLV distribution: a histogram of the buyers’ lifetime values, with quantiles',
+      description:
+        'Equal bins of a round width (1, 2, 2.5 or 5 × 10^k rials) from 0 to about the 99th percentile, then one ' +
+        `open bin for the tail; mean, median, 90th and 99th percentiles and the maximum. ${NOT_READY}`,
+      security: SECURITY,
+      querystring: ZClvQuery,
+      response: { 200: ZClvDistribution, ...problems(404) },
+    },
+    handler: async (req) => insights.clvDistribution(req.clubId, req.query),
+  });
+
+  app.get('/v1/insights/reports/model-check', {
+    schema: {
+      tags,
+      summary: 'Model check: BG/NBD predicted against actual purchases in the last 90 days',
+      description:
+        'Each run also fits BG/NBD on the orders up to 90 days before its as-of day and compares the purchase days it ' +
+        'expects in those 90 days with the actual ones, by repeat purchases in calibration (0 … 7+), as in Fader, ' +
+        `Hardie & Lee (2005), figure 5. \`modelCheck.status\` is skipped, with the reason, when there is too little history. ${NOT_READY}`,
+      security: SECURITY,
+      querystring: ZRunQuery,
+      response: { 200: ZModelCheckReport, ...problems(404) },
+    },
+    handler: async (req) => insights.modelCheck(req.clubId, req.query.runId),
   });
 
   app.get('/v1/insights/reports/lapsed', {

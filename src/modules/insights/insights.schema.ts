@@ -17,6 +17,8 @@ export const INSIGHTS_LIMITS = {
   maxCohortMonths: 36,
   /** Rows of the province and category breakdowns. */
   maxBreakdownRows: 500,
+  /** Bins of the CLV histogram. */
+  maxClvBins: 50,
   /** A category breakdown spans at most this many days. */
   maxRangeDays: 3660,
   /** A run still 'running' after this long was abandoned by a stopped process. */
@@ -82,6 +84,38 @@ const ZModel = z.object({
   customers: z.number().int(),
 });
 
+const ZHoldoutRow = z.object({
+  group: z.string().describe('Repeat purchase days in calibration: "0" … "6", then "7+".'),
+  customers: z.number().int(),
+  actual: z.number().int().describe('Purchase days they made in the holdout.'),
+  predicted: z.number().describe('BG/NBD expected purchase days in the holdout, summed over the group.'),
+});
+
+export const ZModelCheck = z
+  .discriminatedUnion('status', [
+    z.object({
+      status: z.literal('checked'),
+      holdoutDays: z.number().int(),
+      calibrationEndDay: z.string().describe('Last calibration day (Tehran); the holdout follows it.'),
+      customers: z.number().int().describe('Buyers whose first purchase was by the calibration end.'),
+      repeatBuyers: z.number().int(),
+      params: z.record(z.string(), z.number()).describe('BG/NBD fitted on the calibration period.'),
+      logLikelihood: z.number(),
+      actual: z.number().int(),
+      predicted: z.number(),
+      byFrequency: z.array(ZHoldoutRow),
+    }),
+    z.object({
+      status: z.literal('skipped'),
+      holdoutDays: z.number().int(),
+      calibrationEndDay: z.string(),
+      reason: z
+        .string()
+        .describe('Why the check could not be made (too little history, too few repeat buyers).'),
+    }),
+  ])
+  .meta({ id: 'ModelCheck' });
+
 export const ZInsightsRun = z
   .object({
     id: z.string(),
@@ -97,6 +131,9 @@ export const ZInsightsRun = z
     purchaseModel: ZModel.nullable().describe('BG/NBD, time in days; null when not fitted (see warnings).'),
     spendModel: ZModel.nullable().describe(
       'Gamma-Gamma; v in rials, log-likelihood of spend in thousands of rials; null when not fitted.',
+    ),
+    modelCheck: ZModelCheck.nullable().describe(
+      'BG/NBD fitted without the last 90 days, predicted against actual purchases in them; null for older runs.',
     ),
     warnings: z.array(z.string()),
     timings: z.record(z.string(), z.number()).describe('Milliseconds per stage.'),
@@ -355,3 +392,70 @@ export const ZPointsLiability = z
     liabilityRials: z.number().int().describe('pointsOutstanding × pointValueRials.'),
   })
   .meta({ id: 'PointsLiability' });
+
+export const ZRfmGrid = z
+  .object({
+    ...ZReportBase,
+    buyers: z.number().int(),
+    cells: z
+      .array(
+        z.object({
+          r: z.number().int().describe('Recency score 1-5 (5: most recent).'),
+          f: z.number().int().describe('Frequency score 1-5.'),
+          members: z.number().int(),
+          memberShare: z.number(),
+          revenueRials: z.number().int(),
+          meanRevenueRials: z
+            .number()
+            .int()
+            .nullable()
+            .describe('Mean net spend (M) per member; null when empty.'),
+          meanMonetaryScore: z.number().nullable().describe('Mean M score 1-5; null when empty.'),
+          clvRials: z.number().int().nullable(),
+          churnRisk: z.number().int(),
+        }),
+      )
+      .describe('All 25 cells, r = 5 … 1 then f = 1 … 5; empty cells have 0 members.'),
+  })
+  .meta({ id: 'RfmGridReport' });
+
+export const ZClvQuery = z.strictObject({
+  runId: ZRunId.optional().describe('Report on this run’s snapshot; default the latest.'),
+  bins: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(INSIGHTS_LIMITS.maxClvBins)
+    .default(20)
+    .describe('Equal bins from 0 to about the 99th percentile; larger values go to one last open bin.'),
+});
+
+export const ZClvDistribution = z
+  .object({
+    ...ZReportBase,
+    buyers: z.number().int(),
+    withClv: z.number().int().describe('Buyers with a CLV (all of them when the purchase model was fitted).'),
+    totalRials: z.number().int().nullable(),
+    meanRials: z.number().int().nullable(),
+    medianRials: z.number().int().nullable(),
+    p90Rials: z.number().int().nullable(),
+    p99Rials: z.number().int().nullable(),
+    maxRials: z.number().int().nullable(),
+    binWidthRials: z.number().int().nullable().describe('null when no buyer has a CLV.'),
+    bins: z.array(
+      z.object({
+        fromRials: z.number().int(),
+        toRials: z.number().int().nullable().describe('Exclusive; null for the last, open bin.'),
+        members: z.number().int(),
+        clvRials: z.number().int().describe('Summed CLV of the bin.'),
+      }),
+    ),
+  })
+  .meta({ id: 'ClvDistributionReport' });
+
+export const ZModelCheckReport = z
+  .object({
+    ...ZReportBase,
+    modelCheck: ZModelCheck.nullable().describe('null: the run was made before model checks existed.'),
+  })
+  .meta({ id: 'ModelCheckReport' });

@@ -5,7 +5,13 @@ import type { Services } from '../../http/types.js';
 import { newId } from '../../lib/ids.js';
 import { jalaliOf, tehranMidnight, tehranParts } from '../../lib/tehran-time.js';
 import { SEGMENTS, type SegmentName, TransactionLogBuilder } from '../analytics/index.js';
-import { computeInsights, type RunSettings } from './insights.compute.js';
+import {
+  checkPurchaseModel,
+  computeInsights,
+  MODEL_CHECK_HOLDOUT_DAYS,
+  type ModelCheck,
+  type RunSettings,
+} from './insights.compute.js';
 import * as repo from './insights.repo.js';
 import {
   INSIGHTS_LIMITS,
@@ -94,6 +100,7 @@ function toRun(row: repo.RunRow): TInsightsRun {
     repeatBuyers: row.repeat_buyers,
     purchaseModel: row.purchase_model as TInsightsRun['purchaseModel'],
     spendModel: row.spend_model as TInsightsRun['spendModel'],
+    modelCheck: row.model_check as TInsightsRun['modelCheck'],
     warnings: row.warnings,
     timings: row.timings,
     error: row.error,
@@ -131,6 +138,19 @@ export function toMemberInsights(run: repo.RunRow, row: repo.SnapshotRow): TMemb
 }
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+
+const isoDayOf = (day: number) => new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+
+/**
+ * The smallest 1, 2, 2.5 or 5 × 10^k (at least 10 rials, one Toman) not below `v`: histogram bins whose
+ * edges a person reads at a glance.
+ */
+export function niceCeil(v: number): number {
+  if (!(v > 10)) return 10;
+  const unit = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * unit >= v) return Math.round(m * unit);
+  return Math.round(10 * unit);
+}
 
 const CSV_COLUMNS: Array<keyof TLapsedMember> = [
   'memberExternalId',
@@ -263,6 +283,12 @@ export class InsightsService {
           repeatBuyers: 0,
           purchaseModel: null,
           spendModel: null,
+          modelCheck: {
+            status: 'skipped',
+            holdoutDays: MODEL_CHECK_HOLDOUT_DAYS,
+            calibrationEndDay: isoDayOf(asOfDay - MODEL_CHECK_HOLDOUT_DAYS),
+            reason: 'The club has no qualifying orders yet.',
+          } satisfies ModelCheck,
           warnings,
           timings,
           error: null,
@@ -274,8 +300,12 @@ export class InsightsService {
       // The models are CPU work of a second or two on large clubs; the event loop is given back first so
       // the request that started the run is not the only thing the process does meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
-      const result = computeInsights(builder.build(), asOfDay, settings);
+      const log = builder.build();
+      const result = computeInsights(log, asOfDay, settings);
       Object.assign(timings, result.timings);
+      t = performance.now();
+      const modelCheck = checkPurchaseModel(log, asOfDay);
+      timings.checkMs = Math.round(performance.now() - t);
 
       t = performance.now();
       const n = result.members.memberIds.length;
@@ -298,6 +328,7 @@ export class InsightsService {
         repeatBuyers: result.repeatBuyers,
         purchaseModel: result.purchaseModel === null ? null : { model: 'bgnbd', ...result.purchaseModel },
         spendModel: result.spendModel === null ? null : { model: 'gamma-gamma', ...result.spendModel },
+        modelCheck,
         warnings: result.warnings,
         timings,
         error: null,
@@ -313,6 +344,7 @@ export class InsightsService {
         repeatBuyers: null,
         purchaseModel: null,
         spendModel: null,
+        modelCheck: null,
         warnings: [],
         timings,
         error: err instanceof Error ? err.message.slice(0, 1000) : String(err),
@@ -439,6 +471,76 @@ export class InsightsService {
         };
       }),
     };
+  }
+
+  /** The R × F grid: every one of the 25 cells, most recent row first, with members, revenue and mean spend. */
+  async rfmGrid(clubId: string, runId?: string) {
+    const run = await this.reportRun(clubId, runId);
+    const rows = await repo.rfmGrid(this.db, clubId, run.run_id);
+    const by = new Map(rows.map((r) => [`${r.r}${r.f}`, r]));
+    const buyers = rows.reduce((sum, r) => sum + r.members, 0);
+    const cells = [];
+    for (let r = 5; r >= 1; r--) {
+      for (let f = 1; f <= 5; f++) {
+        const c = by.get(`${r}${f}`);
+        cells.push({
+          r,
+          f,
+          members: c?.members ?? 0,
+          memberShare: share(c?.members ?? 0, buyers),
+          revenueRials: c?.revenue ?? 0,
+          meanRevenueRials: c === undefined ? null : Math.round(c.revenue / c.members),
+          meanMonetaryScore: c === undefined ? null : Math.round(c.m_score * 100) / 100,
+          clvRials: c === undefined || c.clv === null ? null : Math.round(c.clv),
+          churnRisk: c?.churn_risk ?? 0,
+        });
+      }
+    }
+    return { ...this.base(run), buyers, cells };
+  }
+
+  /**
+   * CLV histogram: `bins` equal bins of a round width from 0 to about the 99th percentile, and one open bin
+   * above (CLV is heavy-tailed: equal bins up to the maximum would put almost everyone in the first).
+   */
+  async clvDistribution(clubId: string, q: { runId?: string | undefined; bins: number }) {
+    const run = await this.reportRun(clubId, q.runId);
+    const st = await repo.clvStats(this.db, clubId, run.run_id);
+    const round = (v: number | null) => (v === null ? null : Math.round(v));
+    const out = {
+      ...this.base(run),
+      buyers: st.buyers,
+      withClv: st.with_clv,
+      totalRials: round(st.total),
+      meanRials: round(st.mean),
+      medianRials: round(st.p50),
+      p90Rials: round(st.p90),
+      p99Rials: round(st.p99),
+      maxRials: round(st.max),
+    };
+    if (st.with_clv === 0) return { ...out, binWidthRials: null, bins: [] };
+    const width = niceCeil(Math.max(st.p99 ?? 0, 1) / q.bins);
+    const rows = await repo.clvBins(this.db, clubId, run.run_id, width, q.bins);
+    const by = new Map(rows.map((r) => [r.bin, r]));
+    const bins = [];
+    for (let k = 0; k <= q.bins; k++) {
+      const b = by.get(k);
+      // The open bin is shown only when someone is in it.
+      if (k === q.bins && b === undefined) break;
+      bins.push({
+        fromRials: k * width,
+        toRials: k === q.bins ? null : (k + 1) * width,
+        members: b?.members ?? 0,
+        clvRials: Math.round(b?.clv ?? 0),
+      });
+    }
+    return { ...out, binWidthRials: width, bins };
+  }
+
+  /** The run's model check: BG/NBD fitted without the last 90 days, predicted against actual purchases. */
+  async modelCheck(clubId: string, runId?: string) {
+    const run = await this.reportRun(clubId, runId);
+    return { ...this.base(run), modelCheck: run.model_check as TInsightsRun['modelCheck'] };
   }
 
   async lapsed(clubId: string, q: TLapsedQuery) {

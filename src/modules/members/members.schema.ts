@@ -72,3 +72,33 @@ export const ZMemberPage = z.object({
   items: z.array(ZMember),
   nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page.'),
 });
+
+export const ZMemberExport = z
+  .object({
+    formatVersion: z.literal(1),
+    exportedAt: z.string(),
+    clubId: z.string(),
+    member: ZMember,
+    tables: z
+      .record(z.string(), z.array(z.record(z.string(), z.unknown())))
+      .describe(
+        'Every row held about the member, by table: orders and their lines, statuses and returns, the ' +
+          'ledger, lots and redemptions, tiers and their history, rewards, coupons, campaign grants, ' +
+          'raffle entries, referrals, invoices, complaints and their timelines, survey invitations and ' +
+          'responses, reviews, messages, price watches and alerts, insights. Security material (hashes, ' +
+          'leases) is left out.',
+      ),
+  })
+  .meta({ id: 'MemberExport' });
+
+export const ZErasure = z
+  .object({
+    memberId: z.string().describe('The internal id, unchanged: the ledger and reports still use it.'),
+    externalId: z
+      .string()
+      .describe('The pseudonym (`erased_…`) the member is known by from now on; the old id is not kept.'),
+    erasedAt: z.string(),
+    wasErased: z.boolean().describe('True when the member had already been erased: nothing changed.'),
+    changed: z.record(z.string(), z.number().int()).describe('Rows changed per table.'),
+  })
+  .meta({ id: 'MemberErasure' });

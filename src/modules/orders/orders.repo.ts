@@ -272,3 +272,28 @@ export async function memberActivity(
   );
   return { spendRials: rows[0]?.spend ?? 0, orders: rows[0]?.orders ?? 0 };
 }
+
+/**
+ * memberActivity for every member of a club in one scan (the auditor's read), with the last time an
+ * order that counts (paid, shipped, delivered) was written: each such write re-evaluated the member's tier.
+ */
+export async function activityByMember(
+  db: Queryable,
+  clubId: string,
+  from: Date,
+  to: Date,
+): Promise<Map<string, { spendRials: number; orders: number; lastCountedWriteAt: Date }>> {
+  const { rows } = await db.query<{ member_id: string; spend: number; orders: number; last_at: Date }>(
+    `select member_id,
+            coalesce(sum(total_rials - returned_rials) filter (where placed_at >= $2 and placed_at < $3), 0)::bigint as spend,
+            (count(*) filter (where placed_at >= $2 and placed_at < $3))::int as orders,
+            max(updated_at) as last_at
+     from orders
+     where club_id = $1 and status in ('paid', 'shipped', 'delivered')
+     group by member_id`,
+    [clubId, from, to],
+  );
+  return new Map(
+    rows.map((r) => [r.member_id, { spendRials: r.spend, orders: r.orders, lastCountedWriteAt: r.last_at }]),
+  );
+}

@@ -1,3 +1,4 @@
+export { earnedBetweenByMember, entriesByTransferPrefix } from './points.repo.js';
 export { registerPointsRoutes } from './points.routes.js';
 export {
   type Contribution,

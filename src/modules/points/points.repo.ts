@@ -361,6 +361,13 @@ export async function accountBalances(db: Queryable, clubId: string): Promise<Ma
   return new Map(rows.map((r) => [r.account_id, r.balance]));
 }
 
+/** What one entry adds to "points earned" (the tiers' points measure): one definition for both reads below. */
+const EARNED_DELTA = `case
+        when reason in ('earn_purchase', 'earn_event') then amount
+        when reason = 'adjust_manual' and credit_account like 'mem:%' then amount
+        when reason in ('reverse_return', 'reverse_cancel', 'debt_recorded') then -amount
+        else 0 end`;
+
 /** Points a member earned (purchases, events, positive adjustments) net of reversals, in [from, to). */
 export async function earnedBetween(
   db: Queryable,
@@ -370,15 +377,58 @@ export async function earnedBetween(
   to: Date,
 ): Promise<number> {
   const { rows } = await db.query<{ total: number }>(
-    `select coalesce(sum(case
-        when reason in ('earn_purchase', 'earn_event') then amount
-        when reason = 'adjust_manual' and credit_account like 'mem:%' then amount
-        when reason in ('reverse_return', 'reverse_cancel', 'debt_recorded') then -amount
-        else 0 end), 0)::bigint as total
+    `select coalesce(sum(${EARNED_DELTA}), 0)::bigint as total
      from ledger_entries where club_id = $1 and member_id = $2 and created_at >= $3 and created_at < $4`,
     [clubId, memberId, from, to],
   );
   return rows[0]?.total ?? 0;
+}
+
+/** earnedBetween for every member of a club with entries in [from, to), in one scan (the auditor's read). */
+export async function earnedBetweenByMember(
+  db: Queryable,
+  clubId: string,
+  from: Date,
+  to: Date,
+): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ member_id: string; total: number }>(
+    `select member_id, coalesce(sum(${EARNED_DELTA}), 0)::bigint as total
+     from ledger_entries where club_id = $1 and member_id is not null and created_at >= $2 and created_at < $3
+     group by member_id`,
+    [clubId, from, to],
+  );
+  return new Map(rows.map((r) => [r.member_id, r.total]));
+}
+
+/**
+ * Entries whose transfer id starts with `prefix` (a campaign's points grants are
+ * `adjust:campaign:<campaign>:<member>:<reference>`), for the auditor.
+ */
+export async function entriesByTransferPrefix(
+  db: Queryable,
+  clubId: string,
+  prefix: string,
+): Promise<
+  Array<{
+    transfer_id: string;
+    member_id: string | null;
+    amount: number;
+    reason: string;
+    credit_account: string;
+  }>
+> {
+  const { rows } = await db.query<{
+    transfer_id: string;
+    member_id: string | null;
+    amount: number;
+    reason: string;
+    credit_account: string;
+  }>(
+    `select transfer_id, member_id, amount, reason, credit_account from ledger_entries
+     where club_id = $1 and starts_with(transfer_id, $2) order by entry_no`,
+    [clubId, prefix],
+  );
+  return rows;
 }
 
 /** Points (and entries) each rule gave each member since a time: for caps, limits and once-a-year rules. */

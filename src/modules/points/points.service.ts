@@ -512,6 +512,9 @@ export class PointsService {
   ): Promise<{ status: number; body: TAdjustmentResult; replayed: boolean }> {
     // Read before the transaction: on PGlite a query outside the open transaction would wait for it.
     const settings = await this.clubs.getSettings(clubId);
+    // Points that have matured count, as in a reservation: whether the member's balance was read just
+    // before (by a person, or the audit log's snapshot) must not decide whether a deduction fits.
+    await this.settleMember(clubId, await this.members.getMemberId(clubId, memberExternalId));
     return runIdempotent(
       this.db,
       { clubId, key: idempotencyKey, route: `adjust:${memberExternalId}`, requestHash: hashRequest(input) },

@@ -175,3 +175,28 @@ export async function findSmsSettings(db: Queryable, clubId: string): Promise<Sm
   );
   return rows[0] ?? null;
 }
+
+/** Removes a code whose SMS could not be sent. */
+export async function deleteOtp(db: Queryable, clubId: string, otpId: string): Promise<void> {
+  await db.query('delete from portal_otps where club_id = $1 and otp_id = $2', [clubId, otpId]);
+}
+
+/** The member's latest orders, so a complaint can name one without typing its number (reads `orders`). */
+export async function recentOrders(
+  db: Queryable,
+  clubId: string,
+  memberId: string,
+  limit: number,
+): Promise<Array<{ external_id: string; placed_at: Date; total_rials: string | number; status: string }>> {
+  const { rows } = await db.query<{
+    external_id: string;
+    placed_at: Date;
+    total_rials: string | number;
+    status: string;
+  }>(
+    `select external_id, placed_at, total_rials, status from orders
+      where club_id = $1 and member_id = $2 order by placed_at desc, order_id desc limit $3`,
+    [clubId, memberId, limit],
+  );
+  return rows;
+}

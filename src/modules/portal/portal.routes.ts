@@ -9,7 +9,9 @@ import { toLatinDigits } from '../../lib/mobile.js';
 // registry, and entering the registry through the portal first would read pricesModule before it exists.
 import { PricesService } from '../prices/prices.service.js';
 import { rewardsOf } from '../rewards/index.js';
+import { registerPortalEngagementRoutes } from './portal.engage.routes.js';
 import {
+  type TPortalFeatures,
   ZCodeSent,
   ZHistoryQuery,
   ZMemberSession,
@@ -66,7 +68,10 @@ async function sessionBody(portal: PortalService, token: string, s: TMemberSessi
 }
 
 function withRetryAfter(reply: FastifyReply, err: unknown): never {
-  if (err instanceof AppError && (err.code === 'rate_limited' || err.code === 'otp_attempts_exceeded')) {
+  if (
+    err instanceof AppError &&
+    (err.code === 'rate_limited' || err.code === 'otp_attempts_exceeded' || err.code === 'sms_unavailable')
+  ) {
     reply.header('retry-after', String(err.details.retryAfterSeconds ?? 60));
   }
   throw err;
@@ -94,7 +99,7 @@ export function registerPortalSessionRoutes(app: TApp, portal: PortalService): v
         `tries; one code per mobile per ${OTP_LIMITS.resendMs / 1000} s, ${OTP_LIMITS.perMobile} per hour, ` +
         `${OTP_LIMITS.perIp} per hour from one address (rate_limited, with Retry-After).`,
       body: ZRequestCode,
-      response: { 202: ZCodeSent, 400: ZProblem, 404: ZProblem, 429: ZProblem },
+      response: { 202: ZCodeSent, 400: ZProblem, 404: ZProblem, 429: ZProblem, 503: ZProblem },
     },
     handler: async (req, reply) => {
       try {
@@ -103,6 +108,8 @@ export function registerPortalSessionRoutes(app: TApp, portal: PortalService): v
           .code(202)
           .send({ expiresAt: sent.expiresAt.toISOString(), resendAfterSeconds: sent.resendAfterSeconds });
       } catch (err) {
+        if (err instanceof AppError && err.code === 'sms_unavailable')
+          req.log.warn({ err: err.cause }, 'portal sign-in SMS failed');
         withRetryAfter(reply, err);
       }
     },
@@ -188,12 +195,13 @@ async function memberOf(portal: PortalService, req: FastifyRequest): Promise<TPo
 export function registerPortalMemberRoutes(app: TApp, ctx: AppContext, portal: PortalService): void {
   const prices = new PricesService(ctx.db, ctx.services.members, ctx.clock);
   const has = (url: string) => app.hasRoute({ method: 'GET', url });
-  const features = () => ({
+  const features = (): TPortalFeatures => ({
     rewards: has('/v1/rewards'),
     prices: has('/v1/products/:sku/price-history'),
-    // The portal's complaint and referral pages are not built yet: the UI says "not available yet".
-    complaints: false,
-    referrals: false,
+    complaints: has('/v1/complaints'),
+    surveys: has('/v1/surveys'),
+    referrals: has('/v1/referral-settings'),
+    raffles: has('/v1/raffles/:raffleId'),
   });
   const unavailable = (what: string) =>
     new AppError('route_not_found', `${what} is not available on this server yet.`);
@@ -379,5 +387,10 @@ export function registerPortalMemberRoutes(app: TApp, ctx: AppContext, portal: P
         createdAt: body.createdAt,
       });
     },
+  });
+  registerPortalEngagementRoutes(app, ctx, portal, {
+    me: (req) => memberOf(portal, req),
+    features,
+    prices,
   });
 }

@@ -23,6 +23,9 @@ export const OTP_LIMITS = Object.freeze({
   windowMs: 3600_000,
 });
 
+/** When the SMS gateway fails, the member is asked to try again after this long. */
+export const SMS_RETRY_AFTER_SECONDS = 30;
+
 /** A member stays signed in for a week on their phone. */
 export const MEMBER_SESSION_TTL_MS = 7 * 86_400_000;
 
@@ -139,9 +142,10 @@ export class PortalService {
     const code = String(randomInt(0, 10 ** OTP_LIMITS.digits)).padStart(OTP_LIMITS.digits, '0');
     const salt = randomBytes(16).toString('base64url');
     const expiresAt = new Date(now.getTime() + OTP_LIMITS.ttlMs);
+    const otpId = newId('otp');
     await repo.insertOtp(this.db, {
       club_id: club.id,
-      otp_id: newId('otp'),
+      otp_id: otpId,
       mobile,
       member_id: member?.member_id ?? null,
       // Without a member no code can match: the hash is of a random value nobody was sent.
@@ -156,7 +160,21 @@ export class PortalService {
         lang === 'en'
           ? `${club.name}: your sign-in code is ${code}. It works for 5 minutes. Do not share it.`
           : `کد ورود شما به باشگاه ${club.name}: ${code}\nاین کد ۵ دقیقه اعتبار دارد؛ آن را به کسی ندهید.`;
-      await this.sendSms(club.id, mobile, text);
+      try {
+        await this.sendSms(club.id, mobile, text);
+      } catch (err) {
+        // The code never left: it must not count against the member's limits or wait out the resend
+        // minute, so the row goes, and the member is told to try again shortly (not a 500).
+        await repo.deleteOtp(this.db, club.id, otpId);
+        const unavailable = new AppError(
+          'sms_unavailable',
+          `The SMS could not be sent right now; try again in ${SMS_RETRY_AFTER_SECONDS} seconds.`,
+          { retryAfterSeconds: SMS_RETRY_AFTER_SECONDS },
+        );
+        // For the server log only: a gateway's answer is no business of the visitor's.
+        unavailable.cause = err;
+        throw unavailable;
+      }
     }
     return { expiresAt, resendAfterSeconds: OTP_LIMITS.resendMs / 1000 };
   }
@@ -217,6 +235,17 @@ export class PortalService {
     const row = await repo.findSession(this.db, sha256Hex(token));
     if (!row || row.expires_at <= this.clock()) return null;
     return { member: toMember(row), expiresAt: row.expires_at };
+  }
+
+  /** The member's 20 latest orders, for the complaint form's order picker. */
+  async recentOrders(m: TPortalMember) {
+    const rows = await repo.recentOrders(this.db, m.clubId, m.memberId, 20);
+    return rows.map((r) => ({
+      externalId: r.external_id,
+      placedAt: r.placed_at.toISOString(),
+      totalRials: Number(r.total_rials),
+      status: r.status,
+    }));
   }
 
   async signOut(token: string): Promise<void> {

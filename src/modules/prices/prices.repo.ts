@@ -441,3 +441,28 @@ export async function listAlerts(
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/**
+ * Active products whose sku is the text (first), starts with it, or whose title contains it: the
+ * portal's "watch a product" search and the staff's product list. The exact sku uses the unique index;
+ * the rest scans with a limit. `page` continues a listing: the exact match was on the first page, so
+ * later pages leave it out and go on by sku after `after` (null: from the first sku).
+ */
+export async function searchProducts(
+  db: Queryable,
+  clubId: string,
+  text: string,
+  limit: number,
+  page?: { after: string | null },
+): Promise<ProductRow[]> {
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const { rows } = await db.query<ProductRow>(
+    `select ${PRODUCT_COLUMNS} from price_products
+      where club_id = $1 and is_active
+        and (sku = $2 or lower(sku) like lower($3) or title_fa ilike $4 or title_en ilike $4)
+        ${page ? 'and sku <> $2 and ($6::text is null or sku > $6)' : ''}
+      order by (sku = $2) desc, sku limit $5`,
+    [clubId, text, `${like.slice(1)}`, like, limit, ...(page ? [page.after] : [])],
+  );
+  return rows;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../../errors.js';
 import { problems, SECURITY } from '../../http/schemas.js';
 import type { AppContext, TApp } from '../../http/types.js';
 import {
@@ -15,7 +16,9 @@ import {
   ZPatchPriceSettings,
   ZPriceSettings,
   ZProduct,
+  ZProductPage,
   ZProductPath,
+  ZProductQuery,
   ZPutWatch,
   ZUpsertProduct,
   ZWatch,
@@ -23,6 +26,19 @@ import {
   ZWatchPath,
 } from './prices.schema.js';
 import { PricesService } from './prices.service.js';
+
+/** A product listing's cursor: where the previous page ended (`after`, null before the first sku). */
+function decodeProductCursor(cursor: string): { after: string | null } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (v && (v.after === null || typeof v.after === 'string')) return { after: v.after as string | null };
+  } catch {
+    // Falls through to the problem below.
+  }
+  throw new AppError('validation_failed', 'cursor: not a cursor this listing returned', {
+    errors: [{ field: 'cursor', in: 'query', message: 'not a cursor this listing returned' }],
+  });
+}
 
 /** 10,000 observations of about 100 bytes each, with room to spare. */
 const BATCH_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -45,6 +61,35 @@ export function registerPricesRoutes(app: TApp, ctx: AppContext): void {
     handler: async (req, reply) => {
       const { product, created } = await prices.upsertProduct(req.clubId, req.params.sku, req.body);
       return reply.code(created ? 201 : 200).send(product);
+    },
+  });
+
+  app.get('/v1/products', {
+    schema: {
+      tags,
+      summary: 'Find products by sku or title',
+      description:
+        'Active products whose sku is `q` (first), starts with it, or whose Persian or English title contains it, ' +
+        'then by sku; without `q`, every active product by sku. Each with its current price. Pages by `nextCursor`.',
+      security: SECURITY,
+      querystring: ZProductQuery,
+      response: { 200: ZProductPage, ...problems() },
+    },
+    handler: async (req) => {
+      const page = req.query.cursor === undefined ? undefined : decodeProductCursor(req.query.cursor);
+      const q = req.query.q ?? '';
+      const rows = await prices.searchProducts(req.clubId, q, req.query.limit + 1, page);
+      const items = rows.slice(0, req.query.limit);
+      // The next page goes on after the last sku listed other than the exact match, which only the first
+      // page carries (first, and possibly alone).
+      const last = items.filter((p) => p.sku !== q.trim()).at(-1)?.sku ?? page?.after ?? null;
+      return {
+        items,
+        nextCursor:
+          rows.length > req.query.limit
+            ? Buffer.from(JSON.stringify({ after: last })).toString('base64url')
+            : null,
+      };
     },
   });
 

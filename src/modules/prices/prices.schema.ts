@@ -77,6 +77,24 @@ export const ZProduct = z
   .meta({ id: 'Product' });
 export type TProduct = z.infer<typeof ZProduct>;
 
+export const ZProductQuery = z.strictObject({
+  q: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .describe(
+      'A sku (exact matches first, then skus starting with it) or a fragment of a title; none: every product.',
+    ),
+  cursor: z.string().max(200).optional().describe('From the previous page’s nextCursor.'),
+  limit: z.coerce.number().int().min(1).max(PRICE_LIMITS.maxPage).default(20),
+});
+export type TProductQuery = z.infer<typeof ZProductQuery>;
+
+export const ZProductPage = z
+  .object({ items: z.array(ZProduct), nextCursor: z.string().nullable() })
+  .meta({ id: 'ProductPage' });
+
 export const ZObservation = z
   .strictObject({
     sku: ZSku,

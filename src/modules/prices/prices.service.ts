@@ -317,6 +317,22 @@ export class PricesService {
     return this.getSettings(clubId);
   }
 
+  /**
+   * Active products matching a sku or a title fragment, with their current price (the portal's picker
+   * and GET /v1/products); `page` continues a listing (repo.searchProducts says how).
+   */
+  async searchProducts(
+    clubId: string,
+    text: string,
+    limit: number,
+    page?: { after: string | null },
+  ): Promise<TProduct[]> {
+    const rows = await repo.searchProducts(this.db, clubId, text.trim(), limit, page);
+    const out: TProduct[] = [];
+    for (const r of rows) out.push(await this.toProduct(r));
+    return out;
+  }
+
   async listWatches(clubId: string, externalId: string): Promise<{ items: TWatch[] }> {
     const memberId = await this.members.getMemberId(clubId, externalId);
     return { items: (await repo.listWatches(this.db, clubId, memberId)).map(toWatch) };

@@ -350,3 +350,66 @@ export async function insertRating(
     [clubId, memberId, rating, note, author, at],
   );
 }
+
+/** Totals and refusal reasons for the referral report. */
+export async function referralTotals(db: Queryable, clubId: string) {
+  const { rows } = await db.query<{
+    status: string;
+    reason: string | null;
+    n: number;
+    welcome: number;
+    referrer: number;
+  }>(
+    `select status, reason, count(*)::int as n, coalesce(sum(welcome_points), 0)::bigint as welcome,
+            coalesce(sum(referrer_points), 0)::bigint as referrer
+       from referrals where club_id = $1 group by status, reason`,
+    [clubId],
+  );
+  return rows;
+}
+
+/**
+ * Accepted and refused referrals per month of creation, and referrers rewarded per month of reward:
+ * `bucket` is the 1-based index in `starts` (month starts, oldest first), by `width_bucket`, so each
+ * count is one pass over the club's referrals since the first month.
+ */
+export async function referralMonths(db: Queryable, clubId: string, starts: Date[]) {
+  const { rows: created } = await db.query<{ bucket: number; accepted: number; refused: number }>(
+    `select width_bucket(created_at, $2::timestamptz[]) as bucket,
+            (count(*) filter (where status <> 'refused'))::int as accepted,
+            (count(*) filter (where status = 'refused'))::int as refused
+       from referrals where club_id = $1 and created_at >= $3 group by 1`,
+    [clubId, starts, starts[0]],
+  );
+  const { rows: rewarded } = await db.query<{ bucket: number; rewarded: number }>(
+    `select width_bucket(rewarded_at, $2::timestamptz[]) as bucket, count(*)::int as rewarded
+       from referrals where club_id = $1 and status = 'rewarded' and rewarded_at >= $3 group by 1`,
+    [clubId, starts, starts[0]],
+  );
+  return { created, rewarded };
+}
+
+export async function topReferrers(db: Queryable, clubId: string, limit: number) {
+  const { rows } = await db.query<{ external_id: string; accepted: number; rewarded: number }>(
+    `select m.external_id, count(*)::int as accepted,
+            (count(*) filter (where r.status = 'rewarded'))::int as rewarded
+       from referrals r join members m on m.club_id = r.club_id and m.member_id = r.referrer_member_id
+      where r.club_id = $1 and r.status <> 'refused'
+      group by m.external_id order by accepted desc, m.external_id limit $2`,
+    [clubId, limit],
+  );
+  return rows;
+}
+
+/** One referrer's friends who joined with their code (refused attempts are not friends who joined). */
+export async function referrerSummary(db: Queryable, clubId: string, memberId: string) {
+  const { rows } = await db.query<{ pending: number; rewarded: number; points: string | number }>(
+    `select (count(*) filter (where status = 'pending'))::int as pending,
+            (count(*) filter (where status = 'rewarded'))::int as rewarded,
+            coalesce(sum(referrer_points) filter (where status = 'rewarded'), 0)::bigint as points
+       from referrals where club_id = $1 and referrer_member_id = $2 and status <> 'refused'`,
+    [clubId, memberId],
+  );
+  const r = rows[0]!;
+  return { pending: r.pending, rewarded: r.rewarded, points: Number(r.points) };
+}

@@ -15,6 +15,7 @@ import {
   ZReferralQuery,
   ZReferralSettings,
   ZReferralSettingsPatch,
+  ZReferralStats,
 } from './referrals.schema.js';
 import type { ReferralsService } from './referrals.service.js';
 
@@ -80,6 +81,16 @@ export function registerReferralsRoutes(app: TApp, referrals: ReferralsService):
     handler: async (req) => ({
       items: await referrals.listReferrals(req.clubId, req.query.status, req.query.limit),
     }),
+  });
+
+  app.get('/v1/referrals/stats', {
+    schema: {
+      tags: ['referrals'],
+      summary: 'Referral totals, refusals by reason, the last 12 months and the top referrers',
+      security: SECURITY,
+      response: { 200: ZReferralStats, ...problems() },
+    },
+    handler: async (req) => referrals.stats(req.clubId),
   });
 
   app.get('/v1/members/:externalId/eligibility', {

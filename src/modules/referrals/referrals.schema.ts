@@ -144,3 +144,41 @@ export const ZEligibility = z
   })
   .meta({ id: 'Eligibility' });
 export type TEligibility = z.infer<typeof ZEligibility>;
+
+export const REFERRAL_STATS_MONTHS = 12;
+export const REFERRAL_TOP_REFERRERS = 10;
+
+export const ZReferralStats = z
+  .object({
+    asOf: z.string(),
+    accepted: z.number().int().describe('Referrals accepted, ever (pending and rewarded).'),
+    pending: z.number().int().describe('Accepted, waiting for the referee’s first order to outlive returns.'),
+    rewarded: z.number().int().describe('The referrer was rewarded.'),
+    refused: z.number().int(),
+    welcomePoints: z.number().int().describe('Points credited to referees, ever.'),
+    referrerPoints: z.number().int().describe('Points credited to referrers, ever.'),
+    refusals: z
+      .array(z.object({ reason: z.enum(REFUSAL_REASONS), count: z.number().int() }))
+      .describe('Refusals by reason, most frequent first.'),
+    months: z
+      .array(
+        z.object({
+          start: z.string().describe('Month start in the club’s calendar, Tehran time.'),
+          accepted: z.number().int(),
+          refused: z.number().int(),
+          rewarded: z.number().int().describe('Referrers rewarded in the month (by reward date).'),
+        }),
+      )
+      .describe('The last 12 months, oldest first; the last runs to now.'),
+    topReferrers: z
+      .array(
+        z.object({
+          memberExternalId: z.string(),
+          accepted: z.number().int(),
+          rewarded: z.number().int(),
+        }),
+      )
+      .describe('The 10 members who brought the most accepted referrals.'),
+  })
+  .meta({ id: 'ReferralStats' });
+export type TReferralStats = z.infer<typeof ZReferralStats>;

@@ -6,7 +6,15 @@ import { newId } from '../../lib/ids.js';
 import { startOfMonth } from '../../lib/tehran-time.js';
 import { CROCKFORD, normalizeCode, type RewardsService } from '../rewards/index.js';
 import * as repo from './referrals.repo.js';
-import type { TEligibility, TInvoice, TReferral, TReferralSettings } from './referrals.schema.js';
+import {
+  REFERRAL_STATS_MONTHS,
+  REFERRAL_TOP_REFERRERS,
+  type TEligibility,
+  type TInvoice,
+  type TReferral,
+  type TReferralSettings,
+  type TReferralStats,
+} from './referrals.schema.js';
 
 const DAY_MS = 86_400_000;
 const CODE_LENGTH = 8;
@@ -151,6 +159,27 @@ export class ReferralsService {
   }
 
   /**
+   * The member's own view (the portal): their code and link, friends who joined with it (waiting for
+   * their first order to count, or rewarded), the points it earned them, and what the club gives.
+   */
+  async memberSummary(clubId: string, memberExternalId: string) {
+    const { code, link } = await this.getCode(clubId, memberExternalId);
+    const memberId = await this.services.members.getMemberId(clubId, memberExternalId);
+    const friends = await repo.referrerSummary(this.db, clubId, memberId);
+    const s = await repo.getSettings(this.db, clubId);
+    return {
+      code,
+      link,
+      joined: friends.pending + friends.rewarded,
+      pending: friends.pending,
+      rewarded: friends.rewarded,
+      pointsEarned: friends.points,
+      referrerPoints: Number(s.referrer_points),
+      welcomePoints: Number(s.welcome_points),
+    };
+  }
+
+  /**
    * A new member signed up with a code. The fraud checks run first; a refused referral is recorded
    * with its reason and answered 422. An accepted one gives the welcome points (and reward) at once;
    * the referrer waits for the referee's first paid order to outlive the return window.
@@ -239,6 +268,49 @@ export class ReferralsService {
 
   async listReferrals(clubId: string, status: string | undefined, limit: number): Promise<TReferral[]> {
     return (await repo.listReferrals(this.db, clubId, status, limit)).map(toReferral);
+  }
+
+  /** The programme at a glance for the dashboard: totals, refusals by reason, 12 months, top referrers. */
+  async stats(clubId: string): Promise<TReferralStats> {
+    const now = this.clock();
+    const { calendar } = await this.services.clubs.getSettings(clubId);
+    const starts: Date[] = [startOfMonth(now, calendar)];
+    for (let i = 1; i < REFERRAL_STATS_MONTHS; i++)
+      starts.unshift(startOfMonth(new Date(starts[0]!.getTime() - 1), calendar));
+    const [totals, months, top] = await Promise.all([
+      repo.referralTotals(this.db, clubId),
+      repo.referralMonths(this.db, clubId, starts),
+      repo.topReferrers(this.db, clubId, REFERRAL_TOP_REFERRERS),
+    ]);
+    const count = (status: string) =>
+      totals.filter((t) => t.status === status).reduce((sum, t) => sum + t.n, 0);
+    return {
+      asOf: now.toISOString(),
+      accepted: count('pending') + count('rewarded'),
+      pending: count('pending'),
+      rewarded: count('rewarded'),
+      refused: count('refused'),
+      welcomePoints: totals.reduce((sum, t) => sum + Number(t.welcome), 0),
+      referrerPoints: totals.reduce((sum, t) => sum + Number(t.referrer), 0),
+      refusals: totals
+        .filter((t) => t.status === 'refused' && t.reason)
+        .map((t) => ({ reason: t.reason as TReferralStats['refusals'][number]['reason'], count: t.n }))
+        .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+      months: starts.map((start, i) => {
+        const c = months.created.find((m) => m.bucket === i + 1);
+        return {
+          start: start.toISOString(),
+          accepted: c?.accepted ?? 0,
+          refused: c?.refused ?? 0,
+          rewarded: months.rewarded.find((m) => m.bucket === i + 1)?.rewarded ?? 0,
+        };
+      }),
+      topReferrers: top.map((t) => ({
+        memberExternalId: t.external_id,
+        accepted: t.accepted,
+        rewarded: t.rewarded,
+      })),
+    };
   }
 
   async getReferral(clubId: string, id: string): Promise<TReferral> {

@@ -2,13 +2,15 @@ import { setSessionAuthenticator } from '../../http/auth.js';
 import type { AppContext } from '../../http/types.js';
 import type { Job } from '../../jobs/scheduler.js';
 import type { VafaModule } from '../registry.js';
+import { AuditLog, registerAuditHooks } from './staff.audit.js';
 import { STAFF_MIGRATIONS } from './staff.migrations.js';
 import { StaffReports } from './staff.reports.js';
 import { isAllowed, type TStaffRole } from './staff.roles.js';
-import { registerReportRoutes, registerSessionRoutes } from './staff.routes.js';
+import { registerAuditRoutes, registerReportRoutes, registerSessionRoutes } from './staff.routes.js';
 import { isCsrfValid, StaffService } from './staff.service.js';
 import { registerDashboard } from './staff.static.js';
 
+export { isAudited, redact } from './staff.audit.js';
 export { createDemoStaff, seedDemo } from './staff.demo.js';
 export { isAllowed, ROUTE_GRANTS, STAFF_ROLES, type TStaffRole } from './staff.roles.js';
 export { SESSION_PATH } from './staff.routes.js';
@@ -28,7 +30,12 @@ export function staffOf(ctx: AppContext): StaffService {
       async authenticate(token) {
         const session = await staff.authenticate(token);
         return session
-          ? { clubId: session.user.clubId, userId: session.user.id, role: session.user.role }
+          ? {
+              clubId: session.user.clubId,
+              userId: session.user.id,
+              email: session.user.email,
+              role: session.user.role,
+            }
           : null;
       },
       isCsrfValid,
@@ -49,6 +56,9 @@ export const staffModule: VafaModule = {
       async (clubId) => (await ctx.services.clubs.getSettings(clubId)).calendar,
     );
     registerReportRoutes(app, reports);
+    // On the /v1 scope: every /v1 route, registered before or after this module, passes the hooks.
+    registerAuditHooks(app, ctx.db, ctx.clock);
+    registerAuditRoutes(app, new AuditLog(ctx.db));
   },
   registerPublicRoutes(app, ctx) {
     registerSessionRoutes(app, staffOf(ctx));

@@ -40,4 +40,44 @@ create unique index staff_sessions_hash_key on staff_sessions (session_hash);
 create index staff_sessions_expiry_idx on staff_sessions (expires_at);
 `,
   },
+  {
+    version: 9001,
+    name: 'staff: audit log of staff actions and configuration changes',
+    sql: `
+create table staff_audit_log (
+  club_id text not null references clubs (club_id),
+  -- Ascending in the order entries were opened; the listing pages by it, newest first.
+  audit_no bigint generated always as identity,
+  -- When the action was received.
+  at timestamptz not null,
+  -- Who: a staff user (dashboard session) or an API key.
+  actor_kind text not null check (actor_kind in ('staff', 'api_key')),
+  -- stf_… or the API key id.
+  actor_id text not null,
+  -- The staff email or the key's name as they were at the time (both can change or go later).
+  actor_label text,
+  method text not null,
+  -- The route pattern (/v1/rules/:ruleId) and the path called (/v1/rules/rul_…).
+  route text not null,
+  path text not null,
+  -- What was changed: the route's resource type (rules, members, notifications/templates) and id
+  -- (path parameters joined by '/', or the id a create returned); null for club-wide settings.
+  resource_type text not null,
+  resource_id text,
+  request_id text not null,
+  -- The HTTP status answered; null while the action runs, and for ever if the process died during it
+  -- (written before the change, so no change goes unrecorded; the outcome is then unknown).
+  status integer,
+  -- The resource as its GET route showed it just before and just after, secrets redacted; null when
+  -- there was none (a create, a delete) or the route keeps no snapshot (member export and erase).
+  before jsonb,
+  after jsonb,
+  -- Set when a member's erasure removed personal data from this entry.
+  redacted_at timestamptz,
+  primary key (club_id, audit_no)
+);
+create index staff_audit_log_actor_idx on staff_audit_log (club_id, actor_id, audit_no);
+create index staff_audit_log_resource_idx on staff_audit_log (club_id, resource_type, resource_id, audit_no);
+`,
+  },
 ];

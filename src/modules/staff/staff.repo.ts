@@ -240,3 +240,125 @@ export async function listMemberOrders(
   );
   return rows;
 }
+
+export interface AuditRow {
+  audit_no: string;
+  at: Date;
+  actor_kind: 'staff' | 'api_key';
+  actor_id: string;
+  actor_label: string | null;
+  method: string;
+  route: string;
+  path: string;
+  resource_type: string;
+  resource_id: string | null;
+  request_id: string;
+  status: number | null;
+  before: unknown;
+  after: unknown;
+  redacted_at: Date | null;
+}
+
+/**
+ * Opens an audit entry before the change runs, with the actor's email or key name as they are now; the
+ * entry is completed (or removed, for a refused request) by `completeAudit`.
+ */
+export async function insertAudit(
+  db: Queryable,
+  a: {
+    clubId: string;
+    at: Date;
+    actorKind: 'staff' | 'api_key';
+    actorId: string;
+    method: string;
+    route: string;
+    path: string;
+    resourceType: string;
+    resourceId: string | null;
+    requestId: string;
+    before: unknown;
+  },
+): Promise<string> {
+  const { rows } = await db.query<{ audit_no: string }>(
+    `insert into staff_audit_log (club_id, at, actor_kind, actor_id, actor_label, method, route, path,
+       resource_type, resource_id, request_id, before)
+     values ($1, $2, $3, $4,
+       case when $3 = 'staff'
+         then (select email from staff_users where club_id = $1 and user_id = $4)
+         else (select name from api_keys where club_id = $1 and key_id = $4) end,
+       $5, $6, $7, $8, $9, $10, $11::jsonb)
+     returning audit_no::text`,
+    [
+      a.clubId,
+      a.at,
+      a.actorKind,
+      a.actorId,
+      a.method,
+      a.route,
+      a.path,
+      a.resourceType,
+      a.resourceId,
+      a.requestId,
+      a.before === null ? null : JSON.stringify(a.before),
+    ],
+  );
+  return rows[0]!.audit_no;
+}
+
+export async function completeAudit(
+  db: Queryable,
+  clubId: string,
+  auditNo: string,
+  c: { status: number; resourceId: string | null; after: unknown },
+): Promise<void> {
+  await db.query(
+    `update staff_audit_log set status = $3, resource_id = coalesce($4, resource_id), after = $5::jsonb
+      where club_id = $1 and audit_no = $2`,
+    [clubId, auditNo, c.status, c.resourceId, c.after === null ? null : JSON.stringify(c.after)],
+  );
+}
+
+/** A refused request changed nothing: its entry goes. */
+export async function deleteAudit(db: Queryable, clubId: string, auditNo: string): Promise<void> {
+  await db.query('delete from staff_audit_log where club_id = $1 and audit_no = $2', [clubId, auditNo]);
+}
+
+export async function listAudit(
+  db: Queryable,
+  clubId: string,
+  opts: {
+    beforeNo?: string | undefined;
+    actor?: string | undefined;
+    resourceType?: string | undefined;
+    resourceId?: string | undefined;
+    limit: number;
+  },
+): Promise<AuditRow[]> {
+  const params: unknown[] = [clubId];
+  const where = ['club_id = $1'];
+  if (opts.beforeNo) {
+    params.push(opts.beforeNo);
+    where.push(`audit_no < $${params.length}::bigint`);
+  }
+  if (opts.actor) {
+    params.push(opts.actor);
+    where.push(`(actor_id = $${params.length} or lower(actor_label) = lower($${params.length}))`);
+  }
+  if (opts.resourceType) {
+    params.push(opts.resourceType);
+    where.push(`resource_type = $${params.length}`);
+  }
+  if (opts.resourceId) {
+    params.push(opts.resourceId);
+    where.push(`resource_id = $${params.length}`);
+  }
+  params.push(opts.limit);
+  const { rows } = await db.query<AuditRow>(
+    `select audit_no::text, at, actor_kind, actor_id, actor_label, method, route, path, resource_type,
+            resource_id, request_id, status, before, after, redacted_at
+       from staff_audit_log where ${where.join(' and ')}
+      order by audit_no desc limit $${params.length}`,
+    params,
+  );
+  return rows;
+}

@@ -20,8 +20,11 @@ const OWNER: ReadonlyArray<TStaffRole> = ['owner'];
  * closed to the other roles until someone decides otherwise. docs/dashboard.md shows the same table.
  */
 export const ROUTE_GRANTS: ReadonlyArray<RouteGrant> = [
-  // Secrets and integrations: API keys, webhooks and their signing secrets, the raw outbox.
-  { methods: 'any', pattern: /^\/v1\/(api-keys|webhooks|integrations|outbox)(\/|$)/, roles: OWNER },
+  // Secrets and integrations: API keys, webhooks and their signing secrets, the raw outbox; and the
+  // audit log, which shows every user's actions.
+  { methods: 'any', pattern: /^\/v1\/(api-keys|webhooks|integrations|outbox|audit-log)(\/|$)/, roles: OWNER },
+  // Everything held about one person, and its erasure: those who answer members' requests.
+  { methods: 'any', pattern: /^\/v1\/members\/:externalId\/(export|erase)$/, roles: ['owner', 'support'] },
   { methods: 'write', pattern: /^\/v1\/(club|price-settings|notifications\/settings)$/, roles: OWNER },
   {
     methods: 'read',
@@ -41,9 +44,11 @@ export const ROUTE_GRANTS: ReadonlyArray<RouteGrant> = [
   {
     methods: 'write',
     pattern:
-      /^\/v1\/(rules|tiers|tier-settings|campaigns|rewards|coupons|raffles|referrals|surveys|segments|notifications\/templates)(\/|$)/,
+      /^\/v1\/(rules|tiers|tier-settings|campaigns|rewards|coupons|coupon-batches|raffles|referrals|referral-settings|surveys|segments|notifications\/templates)(\/|$)/,
     roles: ['owner', 'marketer'],
   },
+  // Recomputing the insights snapshot is the analyst's own work (and changes no member's data).
+  { methods: 'write', pattern: /^\/v1\/insights\/runs$/, roles: ['owner', 'analyst'] },
   // Everything else may be read by every role (analysts are read-only).
   { methods: 'read', pattern: /^\/v1\//, roles: ALL },
 ];

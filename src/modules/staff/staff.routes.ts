@@ -5,8 +5,11 @@ import { CSRF_HEADER, readCookie, SESSION_COOKIE } from '../../http/auth.js';
 import { ZProblem } from '../../http/problem.js';
 import { problems, SECURITY } from '../../http/schemas.js';
 import type { TApp } from '../../http/types.js';
+import type { AuditLog } from './staff.audit.js';
 import type { StaffReports } from './staff.reports.js';
 import {
+  ZAuditLogQuery,
+  ZAuditPage,
   ZFeatures,
   ZMemberOrders,
   ZMemberOrdersPath,
@@ -146,5 +149,24 @@ export function registerReportRoutes(app: TApp, reports: StaffReports): void {
       response: { 200: ZMemberOrders, ...problems(404) },
     },
     handler: async (req) => reports.memberOrders(req.clubId, req.params.externalId, req.query.limit),
+  });
+}
+
+/** The audit log, owners only (staff.roles.ts). */
+export function registerAuditRoutes(app: TApp, audit: AuditLog): void {
+  app.get('/v1/audit-log', {
+    schema: {
+      tags: ['staff'],
+      summary: 'Who changed what and when, with the resource before and after; newest first',
+      description:
+        'Every write made from the dashboard, and every API-key write that changes configuration (rules, ' +
+        'tiers, rewards, campaigns, settings, manual point adjustments, member edits, complaint actions, ' +
+        'erasures), and every member export. Filter by `actor` (staff id or email, key id or name) and ' +
+        '`resource` (`rules`, `members:C-1`). Owners only. See docs/security.md.',
+      querystring: ZAuditLogQuery,
+      security: SECURITY,
+      response: { 200: ZAuditPage, ...problems() },
+    },
+    handler: async (req) => audit.list(req.clubId, req.query),
   });
 }

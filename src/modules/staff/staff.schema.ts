@@ -92,3 +92,62 @@ export const ZFeatures = z
     messages: z.boolean(),
   })
   .meta({ id: 'DashboardFeatures' });
+
+export const ZAuditLogQuery = z.strictObject({
+  cursor: z.string().max(40).optional().describe('From the previous page’s nextCursor.'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  actor: z
+    .string()
+    .trim()
+    .min(1)
+    .max(254)
+    .optional()
+    .describe('A staff user id (stf_…), a staff email, an API key id or an API key name.'),
+  resource: z
+    .string()
+    .trim()
+    .min(1)
+    .max(300)
+    .regex(
+      /^[a-z0-9/-]+(:.+)?$/,
+      'must be a resource type (rules, members, notifications/templates), optionally :id',
+    )
+    .optional()
+    .describe('`type` (e.g. `rules`) or `type:id` (e.g. `members:C-1001`).'),
+});
+export type TAuditLogQuery = z.infer<typeof ZAuditLogQuery>;
+
+export const ZAuditEntry = z
+  .object({
+    id: z.string().describe('Ascending number of the entry, as text.'),
+    at: z.string(),
+    actor: z.object({
+      kind: z.enum(['staff', 'api_key']),
+      id: z.string().describe('stf_… for staff, the key id for an API key.'),
+      label: z.string().nullable().describe('The staff email or key name at the time.'),
+    }),
+    method: z.string(),
+    route: z.string().describe('The route pattern, e.g. /v1/rules/:ruleId.'),
+    path: z.string(),
+    resource: z.object({ type: z.string(), id: z.string().nullable() }),
+    status: z
+      .number()
+      .int()
+      .nullable()
+      .describe('The HTTP status answered; null: the process stopped during the action (outcome unknown).'),
+    before: z.unknown().describe('The resource as its GET route showed it just before; null for none.'),
+    after: z.unknown().describe('…and just after. Secrets are "[redacted]".'),
+    requestId: z.string(),
+    redactedAt: z
+      .string()
+      .nullable()
+      .describe('Set when a member erasure removed personal data from the entry.'),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const ZAuditPage = z
+  .object({
+    items: z.array(ZAuditEntry),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'AuditLogPage' });

@@ -5,6 +5,7 @@ import { TIERS_MIGRATIONS } from './tiers.migrations.js';
 import { registerTiersRoutes } from './tiers.routes.js';
 import { TiersService } from './tiers.service.js';
 
+export { auditMemberTiers, type TierAuditReport, type TierDifference } from './tiers.audit.js';
 export { DEMO_TIERS } from './tiers.demo.js';
 export type { TBenefits, TMemberBenefits, TMemberTier, TTier, TTierSettings } from './tiers.schema.js';
 export { DEFAULT_BENEFITS, ZBenefits, ZBenefitsInput, ZReplaceTiers } from './tiers.schema.js';

@@ -69,6 +69,8 @@ export async function listComplaints(
     category?: string | undefined;
     assignee?: string | undefined;
     slaState?: 'warning' | 'breached' | undefined;
+    isOpen?: boolean | undefined;
+    priority?: string | undefined;
     before?: string | undefined;
     limit: number;
   },
@@ -80,6 +82,8 @@ export async function listComplaints(
        and ($6::text is null or ($6 = 'breached' and c.breached_at is not null)
             or ($6 = 'warning' and c.warned_at is not null and c.breached_at is null))
        and ($7::text is null or c.complaint_id < $7)
+       and ($9::boolean is null or (c.status not in ('resolved', 'closed')) = $9)
+       and ($10::text is null or c.priority = $10)
      order by c.complaint_id desc limit $8`,
     [
       clubId,
@@ -90,6 +94,8 @@ export async function listComplaints(
       q.slaState ?? null,
       q.before ?? null,
       q.limit,
+      q.isOpen ?? null,
+      q.priority ?? null,
     ],
   );
   return rows;
@@ -243,6 +249,25 @@ export async function listOpenForScan(
     `${SELECT} where c.club_id = $1 and c.status not in ('resolved', 'closed') and c.breached_at is null
        and c.complaint_id > $2 order by c.complaint_id limit $3`,
     [clubId, after, limit],
+  );
+  return rows;
+}
+
+/** One member's complaints, newest first; the cursor is the last complaint of the previous page. */
+export async function listMemberComplaints(
+  db: Queryable,
+  clubId: string,
+  memberId: string,
+  before: string | undefined,
+  limit: number,
+): Promise<ComplaintRow[]> {
+  const { rows } = await db.query<ComplaintRow>(
+    `${SELECT} where c.club_id = $1 and c.member_id = $2
+       and ($3::text is null or (c.created_at, c.complaint_id) <
+            (select p.created_at, p.complaint_id from complaints p
+              where p.club_id = $1 and p.member_id = $2 and p.complaint_id = $3))
+     order by c.created_at desc, c.complaint_id desc limit $4`,
+    [clubId, memberId, before ?? null, limit],
   );
   return rows;
 }

@@ -1,3 +1,4 @@
+import { authorOf } from '../../http/auth.js';
 import { problems, SECURITY, ZIdempotencyHeader } from '../../http/schemas.js';
 import type { TApp } from '../../http/types.js';
 import {
@@ -40,7 +41,12 @@ export function registerComplaintsRoutes(app: TApp, complaints: ComplaintsServic
       response: { 201: ZComplaint, ...problems(409, 422) },
     },
     handler: async (req, reply) => {
-      const res = await complaints.create(req.clubId, req.body, req.apiKeyId, req.headers['idempotency-key']);
+      const res = await complaints.create(
+        req.clubId,
+        { ...req.body, author: authorOf(req, req.body.author) },
+        req.apiKeyId,
+        req.headers['idempotency-key'],
+      );
       return reply.code(res.status as 201).send(res.body);
     },
   });
@@ -195,7 +201,13 @@ export function registerComplaintsRoutes(app: TApp, complaints: ComplaintsServic
       body: ZTransition,
       response: { 200: ZComplaint, ...problems(404, 409, 422) },
     },
-    handler: async (req) => complaints.transition(req.clubId, req.params.complaintId, req.body, req.apiKeyId),
+    handler: async (req) =>
+      complaints.transition(
+        req.clubId,
+        req.params.complaintId,
+        { ...req.body, author: authorOf(req, req.body.author) },
+        req.apiKeyId,
+      ),
   });
 
   app.post('/v1/complaints/:complaintId/replies', {
@@ -212,7 +224,13 @@ export function registerComplaintsRoutes(app: TApp, complaints: ComplaintsServic
       response: { 200: ZComplaint, 201: ZComplaint, ...problems(404, 409) },
     },
     handler: async (req, reply) => {
-      const res = await complaints.reply(req.clubId, req.params.complaintId, req.body, req.apiKeyId);
+      const res = await complaints.reply(
+        req.clubId,
+        req.params.complaintId,
+        // A member's words relayed by staff keep the member as their author.
+        req.body.from === 'staff' ? { ...req.body, author: authorOf(req, req.body.author) } : req.body,
+        req.apiKeyId,
+      );
       return reply.code(res.status as 200 | 201).send(res.body);
     },
   });

@@ -166,6 +166,13 @@ export const ZComplaintPath = z.strictObject({ complaintId: z.string().min(1).ma
 
 export const ZComplaintQuery = z.strictObject({
   status: z.enum(COMPLAINT_STATUSES).optional(),
+  isOpen: z
+    .stringbool()
+    .optional()
+    .describe(
+      'true: only complaints not resolved or closed (the queue); false: only resolved or closed ones.',
+    ),
+  priority: z.enum(PRIORITIES).optional(),
   memberExternalId: ZExternalId.optional(),
   category: ZKey.optional(),
   assignee: z.string().max(100).optional(),

@@ -230,6 +230,8 @@ export class ComplaintsService {
       category?: string | undefined;
       assignee?: string | undefined;
       slaState?: 'warning' | 'breached' | undefined;
+      isOpen?: boolean | undefined;
+      priority?: TPriority | undefined;
       before?: string | undefined;
       limit: number;
     },
@@ -449,6 +451,98 @@ export class ComplaintsService {
       await repo.saveComplaint(tx, r);
     });
     return this.get(clubId, complaintId);
+  }
+
+  // ---- The member's side (the portal): only their own complaints, only what is meant for them ----
+
+  /** The member's complaints, newest first; another member's never appear. */
+  async listForMember(
+    clubId: string,
+    memberId: string,
+    q: { before?: string | undefined; limit: number },
+  ): Promise<{ items: TComplaint[]; nextCursor: string | null }> {
+    const settings = await readSettings(this.db, clubId);
+    const rows = await repo.listMemberComplaints(this.db, clubId, memberId, q.before, q.limit);
+    const cal = calendarOf(settings);
+    const now = this.clock();
+    return {
+      items: rows.map((r) => this.toComplaint(r, cal, settings, now)),
+      nextCursor: rows.length === q.limit ? rows[rows.length - 1]!.complaint_id : null,
+    };
+  }
+
+  /**
+   * One complaint of the member with its public timeline: internal notes and staff names are left out.
+   * Another member's complaint is not_found, as if it did not exist.
+   */
+  async getForMember(clubId: string, memberId: string, complaintId: string): Promise<TComplaint> {
+    const r = await repo.findComplaint(this.db, clubId, complaintId);
+    if (!r || r.member_id !== memberId) throw notFound('Complaint', complaintId);
+    const c = await this.get(clubId, complaintId);
+    return {
+      ...c,
+      timeline: (c.timeline ?? [])
+        .filter((e) => e.kind !== 'note')
+        .map((e) => ({
+          ...e,
+          author: e.authorType === 'member' ? e.author : null,
+          internalNote: null,
+          // Root causes are the staff's classification; a compensation is what the member was given.
+          details: e.kind === 'compensation' ? e.details : null,
+        })),
+    };
+  }
+
+  /** A member's reply: adds information, reopens within the window, or opens a follow-up complaint. */
+  async replyAsMember(
+    clubId: string,
+    memberId: string,
+    complaintId: string,
+    message: string,
+    author: string,
+  ): Promise<{ status: number; body: TComplaint }> {
+    await this.getForMember(clubId, memberId, complaintId);
+    const res = await this.reply(clubId, complaintId, { from: 'member', message, author }, author);
+    return { status: res.status, body: await this.getForMember(clubId, memberId, res.body.id) };
+  }
+
+  /** The member confirms a resolved complaint is settled: it closes now instead of after the window. */
+  async confirmResolvedByMember(
+    clubId: string,
+    memberId: string,
+    complaintId: string,
+    author: string,
+  ): Promise<TComplaint> {
+    const settings = await readSettings(this.db, clubId);
+    const cal = calendarOf(settings);
+    await this.db.transaction(async (tx) => {
+      const r = await repo.findComplaint(tx, clubId, complaintId, true);
+      if (!r || r.member_id !== memberId) throw notFound('Complaint', complaintId);
+      if (r.status !== 'resolved') {
+        throw new AppError(
+          'complaint_transition_forbidden',
+          `Only a resolved complaint can be confirmed; this one is ${r.status}.`,
+          { from: r.status, to: 'closed', allowed: TRANSITIONS[r.status as TComplaintStatus] },
+        );
+      }
+      const now = this.clock();
+      this.move(r, 'closed', cal, now, 'member');
+      await repo.saveComplaint(tx, r);
+      const note = 'شما حل شدن شکایت را تأیید کردید. سپاسگزاریم.';
+      await repo.appendEvent(tx, clubId, complaintId, {
+        at: now,
+        author_type: 'member',
+        author,
+        kind: 'status',
+        from_status: 'resolved',
+        to_status: 'closed',
+        customer_note: note,
+        internal_note: null,
+        details: { confirmedByMember: true },
+      });
+      await enqueueEvents(tx, clubId, [statusEvent(r, 'resolved', 'closed', note)]);
+    });
+    return this.getForMember(clubId, memberId, complaintId);
   }
 
   /** Moves the status and its SLA clock: the clock runs except while waiting on the customer or resolved. */

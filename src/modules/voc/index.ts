@@ -8,6 +8,7 @@ import { ComplaintsService } from './complaints.service.js';
 import { PromisesService, registerPromisesRoutes } from './promises.js';
 import { ReviewsService, registerReviewsRoutes } from './reviews.js';
 import { patchSettings, readSettings, ZPatchVocSettings, ZVocSettings } from './settings.js';
+import { registerStaffViewsRoutes, StaffViewsService } from './staff-views.js';
 import { registerSurveyLinkRoutes, registerSurveysRoutes } from './surveys.routes.js';
 import { SurveysService } from './surveys.service.js';
 import { VOC_MIGRATIONS } from './voc.migrations.js';
@@ -16,6 +17,7 @@ export { COMPLAINT_SUBMITTED } from './complaints.service.js';
 export { summarise } from './metrics.js';
 export { DELIVERY_LATE } from './promises.js';
 export { REVIEW_APPROVED } from './reviews.js';
+export { readSettings as readVocSettings } from './settings.js';
 export { SURVEY_ANSWERED } from './surveys.service.js';
 export { seedDemo } from './voc.demo.js';
 
@@ -99,6 +101,7 @@ function registerRoutes(app: TApp, ctx: AppContext): void {
   registerSurveysRoutes(app, voc.surveys);
   registerReviewsRoutes(app, voc.reviews);
   registerPromisesRoutes(app, voc.promises);
+  registerStaffViewsRoutes(app, new StaffViewsService(ctx.db, ctx.services, voc.complaints, ctx.clock));
 }
 
 async function forEachClub(ctx: AppContext, sql: string, fn: (clubId: string) => Promise<unknown>) {

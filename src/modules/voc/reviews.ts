@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/db.js';
 import { AppError, notFound } from '../../errors.js';
+import { authorOf } from '../../http/auth.js';
 import { problems, SECURITY } from '../../http/schemas.js';
 import type { Services, TApp } from '../../http/types.js';
 import { newId } from '../../lib/ids.js';
@@ -329,7 +330,13 @@ export function registerReviewsRoutes(app: TApp, reviews: ReviewsService): void 
       body: ZModeration,
       response: { 200: ZReview, ...problems(404) },
     },
-    handler: async (req) => reviews.moderate(req.clubId, req.params.reviewId, req.body, req.apiKeyId),
+    handler: async (req) =>
+      reviews.moderate(
+        req.clubId,
+        req.params.reviewId,
+        { ...req.body, author: authorOf(req, req.body.author) },
+        req.apiKeyId,
+      ),
   });
   app.post('/v1/reviews/:reviewId/votes', {
     schema: {

@@ -173,9 +173,20 @@ export function registerSurveyLinkRoutes(app: TApp, surveys: SurveysService): vo
       tags,
       summary: 'Open a survey from its personal link',
       params: ZTokenPath,
-      response: { 200: ZPublicSurvey, ...problems(404, 409, 410) },
+      description:
+        'A browser (Accept: text/html) is sent to the member portal’s answer page, /portal/s/{token}, when this ' +
+        'server has the portal: the link in the SMS opens a form, not JSON.',
+      response: { 200: ZPublicSurvey, 303: z.null(), ...problems(404, 409, 410) },
     },
-    handler: async (req) => surveys.openByToken(req.params.token),
+    handler: async (req, reply) => {
+      const accept = req.headers.accept ?? '';
+      if (
+        accept.includes('text/html') &&
+        app.hasRoute({ method: 'GET', url: '/portal/api/survey-links/:token' })
+      )
+        return reply.redirect(`/portal/s/${encodeURIComponent(req.params.token)}`, 303);
+      return surveys.openByToken(req.params.token);
+    },
   });
   app.post('/s/:token', {
     schema: {

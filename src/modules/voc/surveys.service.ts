@@ -461,6 +461,27 @@ export class SurveysService {
     );
     const i = rows[0];
     if (!i) throw new AppError('not_found', 'This survey link is not valid.');
+    return this.usable(i);
+  }
+
+  /** The invitation of this member, found by id (the portal, where the session is the credential). */
+  private async ofMember(
+    db: Queryable,
+    clubId: string,
+    memberId: string,
+    invitationId: string,
+    lock: boolean,
+  ) {
+    const { rows } = await db.query<InvitationRow & { club_id: string }>(
+      `${INVITATION_SELECT} where i.club_id = $1 and i.invitation_id = $2 and i.member_id = $3
+         and i.status in ('sent', 'answered')${lock ? ' for update of i' : ''}`,
+      [clubId, invitationId, memberId],
+    );
+    if (!rows[0]) throw notFound('Survey', invitationId);
+    return this.usable(rows[0]);
+  }
+
+  private usable<R extends InvitationRow>(i: R): R {
     if (i.status === 'answered')
       throw new AppError('survey_already_answered', 'This survey was already answered. Thank you!');
     if (!i.expires_at || i.expires_at.getTime() <= this.clock().getTime()) {
@@ -486,12 +507,60 @@ export class SurveysService {
     token: string,
     input: TAnswer,
   ): Promise<{ responseId: string; followUpComplaintId: string | null; pointsAwarded: number }> {
-    // The club is known only from the token; its settings are read before the transaction (PGlite).
+    // The club is known only from the token.
     const peek = await this.byToken(this.db, token, false);
-    const clubId = peek.club_id;
+    return this.answerInvitation(peek.club_id, (db, lock) => this.byToken(db, token, lock), input);
+  }
+
+  /** The portal's page of a link: the survey, and the club it is for (the page shows its name). */
+  async openLink(token: string) {
+    const i = await this.byToken(this.db, token, false);
+    return { clubId: i.club_id, survey: await this.openByToken(token) };
+  }
+
+  /** Surveys sent to the member and still open to answer, newest first (the portal's list). */
+  async pendingForMember(clubId: string, memberId: string) {
+    const { rows } = await this.db.query<
+      InvitationRow & { kind: TSurveyKind; title: string; question: string; questions: TSurvey['questions'] }
+    >(
+      `${INVITATION_SELECT.replace('select i.*,', 'select i.*, s.kind, s.title, s.question, s.questions,')}
+       join surveys s on s.club_id = i.club_id and s.survey_id = i.survey_id
+       where i.club_id = $1 and i.member_id = $2 and i.status = 'sent' and i.expires_at > $3
+       order by i.sent_at desc, i.invitation_id desc limit 20`,
+      [clubId, memberId, this.clock()],
+    );
+    return rows.map((r) => ({
+      invitationId: r.invitation_id,
+      title: r.title,
+      kind: r.kind,
+      question: r.question,
+      scale: SCALES[r.kind],
+      questions: r.questions,
+      subjectType: r.subject_type,
+      sentAt: r.sent_at!.toISOString(),
+      expiresAt: r.expires_at!.toISOString(),
+    }));
+  }
+
+  /** Answers a survey sent to this member, from the portal: the same checks and effects as the link. */
+  async answerForMember(clubId: string, memberId: string, invitationId: string, input: TAnswer) {
+    await this.ofMember(this.db, clubId, memberId, invitationId, false);
+    return this.answerInvitation(
+      clubId,
+      (db, lock) => this.ofMember(db, clubId, memberId, invitationId, lock),
+      input,
+    );
+  }
+
+  private async answerInvitation(
+    clubId: string,
+    find: (db: Queryable, lock: boolean) => Promise<InvitationRow>,
+    input: TAnswer,
+  ): Promise<{ responseId: string; followUpComplaintId: string | null; pointsAwarded: number }> {
+    // Settings are read before the transaction (PGlite: no query on db while it is open).
     const settings = await readSettings(this.db, clubId);
     const result = await this.db.transaction(async (tx) => {
-      const i = await this.byToken(tx, token, true);
+      const i = await find(tx, true);
       const s = await this.getSurvey(clubId, i.survey_id, tx);
       const scale = SCALES[s.kind];
       if (input.score !== null && (input.score < scale.min || input.score > scale.max)) {

@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/db.js';
 import type { AppContext } from '../../http/types.js';
 import { newId } from '../../lib/ids.js';
 import { addBusinessMinutes, businessMinutesBetween } from './business-time.js';
+import { createVoc } from './index.js';
 import { calendarOf, DEFAULT_SLA_TARGETS, patchSettings, type TPriority } from './settings.js';
 
 /**
@@ -10,8 +11,15 @@ import { calendarOf, DEFAULT_SLA_TARGETS, patchSettings, type TPriority } from '
  * root causes and a recorded fix, verified-purchase reviews, and carriers for the kept-promises report.
  * Written with bulk SQL rather than through the services so that it takes seconds; the ledger is not
  * touched (no points for this history), so the demo club's balances stay those of its orders.
+ * The last week is made through the services instead (seedLiveWeek): complaints still open, some
+ * past their SLA, and the portal's demo member (`portalMemberExternalId`) with a complaint resolved
+ * through its whole timeline, one waiting on them, and the survey that followed the resolution.
  */
-export async function seedDemo(ctx: AppContext, clubId: string): Promise<void> {
+export async function seedDemo(
+  ctx: AppContext,
+  clubId: string,
+  opts: { portalMemberExternalId?: string | null } = {},
+): Promise<void> {
   const rnd = mulberry32(1404);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const now = ctx.clock();
@@ -46,6 +54,12 @@ export async function seedDemo(ctx: AppContext, clubId: string): Promise<void> {
     lateApologyHours: 24,
   });
   const cal = calendarOf(settings);
+  // The portal member's recent history leaves the survey cooldown free, so the survey that follows
+  // their resolved complaint this week is sent rather than throttled.
+  const portalMemberId = opts.portalMemberExternalId
+    ? await ctx.services.members.getMemberId(clubId, opts.portalMemberExternalId)
+    : null;
+  const portalQuietFrom = now.getTime() - (settings.surveyCooldownDays + 14) * 86_400_000;
 
   const { rows: orders } = await ctx.db.query<{
     order_id: string;
@@ -204,6 +218,7 @@ export async function seedDemo(ctx: AppContext, clubId: string): Promise<void> {
       sentAt: Date,
       score: () => number | null,
     ) => {
+      if (member === portalMemberId && sentAt.getTime() > portalQuietFrom) return;
       const last = lastSent.get(member) ?? 0;
       const id = newId('inv');
       const throttled = sentAt.getTime() - last < settings.surveyCooldownDays * 86_400_000;
@@ -568,6 +583,173 @@ export async function seedDemo(ctx: AppContext, clubId: string): Promise<void> {
       reviewRows,
     );
   });
+  await seedLiveWeek(ctx, clubId, orders, opts.portalMemberExternalId ?? null);
+}
+
+/**
+ * The last week through the complaint and survey services, each step at its own time (a clock moved
+ * through the week), so the timelines, SLA timers and the survey link are as a real week leaves them;
+ * points for complaining and compensation go through the ledger (the club's rules decide).
+ */
+async function seedLiveWeek(
+  ctx: AppContext,
+  clubId: string,
+  orders: ReadonlyArray<{ external_id: string; member_id: string; delivered_at: Date }>,
+  portalExternalId: string | null,
+): Promise<void> {
+  const DAY = 86_400_000;
+  const now = ctx.clock().getTime();
+  let at = now;
+  const voc = createVoc({ ...ctx, clock: () => new Date(at) });
+  const { rows: members } = await ctx.db.query<{ member_id: string; external_id: string }>(
+    'select member_id, external_id from members where club_id = $1 and member_id = any($2)',
+    [clubId, [...new Set(orders.slice(-400).map((o) => o.member_id))]],
+  );
+  const externalOf = new Map(members.map((m) => [m.member_id, m.external_id]));
+  const agent = 'سارا احمدی';
+
+  // Open complaints of other members: two untouched for days (past both SLA targets), one acknowledged,
+  // one waiting on the customer, so the queue has every timer state.
+  const recent = orders
+    .slice(-400)
+    .filter((o) => externalOf.get(o.member_id) && externalOf.get(o.member_id) !== portalExternalId);
+  const open: Array<[number, string, string, string, 'normal' | 'high' | 'urgent']> = [
+    [6, 'delivery.damaged', 'کارتن خیس و پاره رسید و گوشهٔ کالا شکسته است.', 'new', 'high'],
+    [5, 'payment', 'مبلغ سفارش دو بار از حسابم کسر شده است.', 'new', 'urgent'],
+    [2, 'product.quality', 'دستگاه بعد از دو روز روشن نمی‌شود.', 'acknowledged', 'normal'],
+    [1, 'product.wrong', 'رنگ کالای ارسالی با سفارش فرق دارد.', 'waiting_on_customer', 'normal'],
+  ];
+  for (const [k, [daysAgo, category, description, status, priority]] of open.entries()) {
+    const o = recent[recent.length - 1 - k * 7];
+    if (!o) break;
+    at = now - daysAgo * DAY;
+    const { body } = await voc.complaints.create(
+      clubId,
+      {
+        memberExternalId: externalOf.get(o.member_id)!,
+        orderExternalId: o.external_id,
+        category,
+        description,
+        attachments: [],
+        priority,
+        channel: 'api',
+      },
+      'demo',
+      `demo-open-${k}`,
+    );
+    at += 3 * 3_600_000;
+    if (status !== 'new') await voc.complaints.patch(clubId, body.id, { assignee: agent });
+    if (status === 'acknowledged')
+      await voc.complaints.transition(
+        clubId,
+        body.id,
+        { to: 'acknowledged', customerNote: 'شکایت شما را دریافت کردیم و بررسی می‌کنیم.', author: agent },
+        'demo',
+      );
+    if (status === 'waiting_on_customer')
+      await voc.complaints.transition(
+        clubId,
+        body.id,
+        {
+          to: 'waiting_on_customer',
+          customerNote: 'لطفاً عکسی از کالا و برچسب بسته بفرستید.',
+          author: agent,
+        },
+        'demo',
+      );
+  }
+
+  if (portalExternalId) {
+    const mine = orders.filter((o) => externalOf.get(o.member_id) === portalExternalId);
+    const older = mine[mine.length - 2] ?? mine[mine.length - 1];
+    // Resolved this week through every step: filed in the portal, taken up, a question, the member's
+    // answer, resolved with a root cause and compensation points.
+    at = now - 8 * DAY;
+    const { body: resolved } = await voc.complaints.create(
+      clubId,
+      {
+        memberExternalId: portalExternalId,
+        ...(older ? { orderExternalId: older.external_id } : {}),
+        category: 'delivery.damaged',
+        description: 'جعبه له شده بود و یکی از لیوان‌ها شکسته رسید.',
+        attachments: [],
+        priority: 'normal',
+        channel: 'portal',
+      },
+      portalExternalId,
+      'demo-portal-resolved',
+    );
+    at += 2 * 3_600_000;
+    await voc.complaints.patch(clubId, resolved.id, { assignee: agent });
+    await voc.complaints.transition(
+      clubId,
+      resolved.id,
+      { to: 'in_progress', customerNote: 'درخواست شما در حال بررسی است.', author: agent },
+      'demo',
+    );
+    at += 3 * 3_600_000;
+    await voc.complaints.reply(
+      clubId,
+      resolved.id,
+      { from: 'staff', message: 'لطفاً بفرمایید چند لیوان آسیب دیده است تا جایگزین بفرستیم.', author: agent },
+      'demo',
+    );
+    at += 5 * 3_600_000;
+    await voc.complaints.reply(
+      clubId,
+      resolved.id,
+      { from: 'member', message: 'دو لیوان از شش لیوان شکسته بود.', author: portalExternalId },
+      portalExternalId,
+    );
+    at = now - 6 * DAY;
+    await voc.complaints.transition(
+      clubId,
+      resolved.id,
+      {
+        to: 'resolved',
+        rootCause: 'packaging',
+        customerNote: 'دو لیوان جایگزین امروز ارسال شد و ۳۰۰ امتیاز برای جبران به حساب شما افزوده شد.',
+        internalNote: 'بسته‌بندی بدون ضربه‌گیر ارسال شده بود.',
+        compensation: { points: 300 },
+        author: agent,
+      },
+      'demo',
+    );
+    // Waiting on the member now: the portal asks them for the photo.
+    const latest = mine[mine.length - 1];
+    at = now - DAY;
+    const { body: waiting } = await voc.complaints.create(
+      clubId,
+      {
+        memberExternalId: portalExternalId,
+        ...(latest && latest !== older ? { orderExternalId: latest.external_id } : {}),
+        category: 'product.wrong',
+        description: 'سایز کفش ارسالی ۴۰ است ولی ۴۲ سفارش داده بودم.',
+        attachments: [],
+        priority: 'normal',
+        channel: 'portal',
+      },
+      portalExternalId,
+      'demo-portal-waiting',
+    );
+    at += 4 * 3_600_000;
+    await voc.complaints.patch(clubId, waiting.id, { assignee: agent });
+    await voc.complaints.transition(
+      clubId,
+      waiting.id,
+      {
+        to: 'waiting_on_customer',
+        customerNote: 'لطفاً عکسی از برچسب سایز داخل کفش بفرستید تا تعویض را ثبت کنیم.',
+        author: agent,
+      },
+      'demo',
+    );
+  }
+  // Now: the survey that followed the resolution goes out (its link is the member's pending survey),
+  // and the SLA job flags the complaints past their targets.
+  at = now;
+  await voc.surveys.sendDue(clubId);
+  await voc.complaints.scan(clubId);
 }
 
 /** Inserts rows in chunks through one multi-row VALUES statement each. */

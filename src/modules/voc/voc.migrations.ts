@@ -236,4 +236,9 @@ create table order_carriers (
 create index if not exists voc_orders_delivered_idx on orders (club_id, delivered_at) where delivered_at is not null
 `,
   },
+  {
+    version: 6050,
+    name: 'voc: survey responses by member (the staff member page)',
+    sql: 'create index survey_responses_member_idx on survey_responses (club_id, member_id, response_id)',
+  },
 ];

@@ -1,7 +1,9 @@
 import { type FormEvent, lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { fmtDate, fmtMonth, fmtNumber, fmtToman } from '../../src/format.js';
 import { ApiError, api, setCsrfToken, setOnUnauthenticated } from './api.js';
+import { ComplaintsView, RafflesView, ReferralView, SurveyLinkPage, SurveysView } from './Engage.js';
 import { initialLang, type Lang, LangContext, type MessageKey, translator, useI18n } from './i18n.js';
+import { useLoad } from './load.js';
 
 // ECharts is most of the bundle: loaded only when a price chart is shown, so sign-in stays light on a phone.
 const PriceChart = lazy(() => import('./PriceChart.js').then((m) => ({ default: m.PriceChart })));
@@ -44,30 +46,17 @@ interface Home {
       perks: Local[];
     };
   } | null;
-  features: { rewards: boolean; prices: boolean; complaints: boolean; referrals: boolean };
+  features: {
+    rewards: boolean;
+    prices: boolean;
+    complaints: boolean;
+    surveys: boolean;
+    referrals: boolean;
+    raffles: boolean;
+  };
 }
 
 type Tab = 'home' | 'history' | 'rewards' | 'prices' | 'more';
-
-function useLoad<T>(path: string | null) {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is the reload trigger, read by no code.
-  useEffect(() => {
-    if (!path) return;
-    let live = true;
-    setError(null);
-    api<T>('GET', path).then(
-      (d) => live && setData(d),
-      (e) => live && setError(e),
-    );
-    return () => {
-      live = false;
-    };
-  }, [path, tick]);
-  return { data, error, reload: useCallback(() => setTick((n) => n + 1), []) };
-}
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(initialLang);
@@ -83,7 +72,11 @@ export function App() {
 
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [club, setClub] = useState<Club | null | 'none'>(null);
+  // A personal survey link (/portal/s/<token>) is a page of its own: it needs no sign-in.
+  const surveyToken = /^\/portal\/s\/([^/?#]+)/.exec(location.pathname)?.[1] ?? null;
+  const [linkClub, setLinkClub] = useState('');
   useEffect(() => {
+    if (surveyToken) return;
     setOnUnauthenticated(() => setSession(null));
     api<Session | null>('GET', '/session').then(
       (s) => {
@@ -96,11 +89,11 @@ export function App() {
     api<Club>('GET', wanted ? `/club?club=${encodeURIComponent(wanted)}` : '/club').then(setClub, () =>
       setClub('none'),
     );
-  }, []);
+  }, [surveyToken]);
   useEffect(() => {
-    const name = session?.club.name ?? (club && club !== 'none' ? club.name : '');
+    const name = linkClub || (session?.club.name ?? (club && club !== 'none' ? club.name : ''));
     document.title = name ? `${name} — ${t('portal')}` : t('portal');
-  }, [session, club, t]);
+  }, [session, club, linkClub, t]);
 
   return (
     <LangContext.Provider value={{ lang, t, setLang }}>
@@ -109,7 +102,7 @@ export function App() {
       </a>
       <header className="top">
         <strong className="brand">
-          {session?.club.name ?? (club && club !== 'none' ? club.name : t('portal'))}
+          {linkClub || (session?.club.name ?? (club && club !== 'none' ? club.name : t('portal')))}
         </strong>
         <button
           type="button"
@@ -121,7 +114,7 @@ export function App() {
         >
           {t('switchLang')}
         </button>
-        {session && (
+        {session && !surveyToken && (
           <button
             type="button"
             className="ghost"
@@ -135,7 +128,9 @@ export function App() {
           </button>
         )}
       </header>
-      {session === undefined ? (
+      {surveyToken ? (
+        <SurveyLinkPage token={decodeURIComponent(surveyToken)} onClub={setLinkClub} />
+      ) : session === undefined ? (
         <main id="main" className="page">
           <p aria-live="polite">{t('loading')}</p>
         </main>
@@ -359,14 +354,84 @@ function Portal({ session }: { session: Session }) {
             <NotAvailable title={t('prices')} />
           )
         ) : (
-          <>
-            <NotAvailable title={t('complaints')} />
-            <NotAvailable title={t('surveys')} />
-            <NotAvailable title={t('referrals')} />
-          </>
+          <MoreView features={home.data.features} onPointsChanged={home.reload} />
         )}
       </main>
     </>
+  );
+}
+
+type Section = 'complaints' | 'surveys' | 'referral' | 'raffles';
+
+/** "More": complaints, surveys, the referral link and raffles, one at a time (a phone screen is narrow). */
+function MoreView(props: { features: Home['features']; onPointsChanged: () => void }) {
+  const { t, lang } = useI18n();
+  const f = props.features;
+  const [section, setSection] = useState<Section | null>(null);
+  const surveys = useLoad<{ items: unknown[] }>(f.surveys ? '/me/surveys' : null);
+  const back = (
+    <button type="button" className="link" data-testid="more-back" onClick={() => setSection(null)}>
+      {t('back')}
+    </button>
+  );
+  if (section === 'complaints') return <ComplaintsView back={back} />;
+  if (section === 'surveys')
+    return (
+      <SurveysView
+        back={back}
+        onAnswered={() => {
+          surveys.reload();
+          props.onPointsChanged();
+        }}
+      />
+    );
+  if (section === 'referral')
+    return (
+      <>
+        {back}
+        <ReferralView />
+      </>
+    );
+  if (section === 'raffles')
+    return (
+      <>
+        {back}
+        <RafflesView onEntered={props.onPointsChanged} />
+      </>
+    );
+  const items: Array<{ key: Section; on: boolean; title: string; note?: string }> = [
+    { key: 'complaints', on: f.complaints, title: t('complaints') },
+    {
+      key: 'surveys',
+      on: f.surveys,
+      title: t('surveys'),
+      ...(surveys.data?.items.length
+        ? { note: t('pendingCount', { n: fmtNumber(surveys.data.items.length, lang) }) }
+        : {}),
+    },
+    { key: 'referral', on: f.referrals, title: t('referrals') },
+    { key: 'raffles', on: f.raffles, title: t('raffles') },
+  ];
+  return (
+    <section aria-labelledby="more-title">
+      <h2 id="more-title">{t('moreHelp')}</h2>
+      <ul className="menu">
+        {items.map((x) =>
+          x.on ? (
+            <li key={x.key}>
+              <button type="button" data-testid={`more-${x.key}`} onClick={() => setSection(x.key)}>
+                <span>{x.title}</span>
+                {x.note && <span className="badge">{x.note}</span>}
+              </button>
+            </li>
+          ) : (
+            <li key={x.key}>
+              <NotAvailable title={x.title} />
+            </li>
+          ),
+        )}
+      </ul>
+    </section>
   );
 }
 
@@ -650,23 +715,140 @@ interface PriceHistory {
   signal: { action: 'buy' | 'wait' | 'neutral' };
 }
 
+interface Found {
+  items: Array<{
+    sku: string;
+    titleFa: string;
+    titleEn: string | null;
+    currentPriceRials: number | null;
+    isWatched: boolean;
+  }>;
+}
+
 function PricesView() {
   const { t, lang } = useI18n();
   const watches = useLoad<Watches>('/me/watches');
-  if (!watches.data) return <p>{watches.error ? t('genericError') : t('loading')}</p>;
+  const [q, setQ] = useState('');
+  const [found, setFound] = useState<Found['items'] | null>(null);
+  const [message, setMessage] = useState('');
+  const [busy, setBusy] = useState(false);
+  const titleOf = (w: { titleFa: string; titleEn: string | null }) =>
+    lang === 'en' && w.titleEn ? w.titleEn : w.titleFa;
+  async function search(e: FormEvent) {
+    e.preventDefault();
+    if (q.trim().length < 2) return;
+    setBusy(true);
+    setMessage('');
+    try {
+      setFound((await api<Found>('GET', `/me/products?q=${encodeURIComponent(q.trim())}`)).items);
+    } catch (err) {
+      setMessage(err instanceof ApiError ? err.problem.detail : t('genericError'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function watch(p: Found['items'][number]) {
+    setBusy(true);
+    try {
+      await api('PUT', `/me/watches/${encodeURIComponent(p.sku)}`, {});
+      setMessage(t('watchAdded', { title: titleOf(p) }));
+      setFound((old) => old?.map((x) => (x.sku === p.sku ? { ...x, isWatched: true } : x)) ?? null);
+      watches.reload();
+    } catch (err) {
+      setMessage(err instanceof ApiError ? err.problem.detail : t('genericError'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function unwatch(w: Watches['items'][number]) {
+    setBusy(true);
+    try {
+      await api('DELETE', `/me/watches/${encodeURIComponent(w.sku)}`);
+      setMessage(t('watchRemoved', { title: titleOf(w) }));
+      setFound((old) => old?.map((x) => (x.sku === w.sku ? { ...x, isWatched: false } : x)) ?? null);
+      watches.reload();
+    } catch (err) {
+      setMessage(err instanceof ApiError ? err.problem.detail : t('genericError'));
+    } finally {
+      setBusy(false);
+    }
+  }
   return (
     <section aria-labelledby="prices-title">
       <h2 id="prices-title">{t('prices')}</h2>
       <p className="muted">{t('pricesHelp')}</p>
-      {watches.data.items.length === 0 && <p className="muted">{t('noWatches')}</p>}
-      {watches.data.items.map((w) => (
-        <WatchCard key={w.sku} watch={w} title={lang === 'en' && w.titleEn ? w.titleEn : w.titleFa} />
-      ))}
+      <form className="card stack" onSubmit={search} noValidate>
+        <label htmlFor="product-q">{t('findProduct')}</label>
+        <div className="inline">
+          <input
+            id="product-q"
+            type="search"
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+            aria-describedby="product-q-help"
+            minLength={2}
+            maxLength={100}
+          />
+          <button type="submit" disabled={busy || q.trim().length < 2}>
+            {t('search')}
+          </button>
+        </div>
+        <p id="product-q-help" className="muted small">
+          {t('findProductHelp')}
+        </p>
+        {found &&
+          (found.length === 0 ? (
+            <p className="muted">{t('noProducts')}</p>
+          ) : (
+            <ul className="history" data-testid="product-results">
+              {found.map((p) => (
+                <li key={p.sku}>
+                  <div>
+                    <strong>{titleOf(p)}</strong>
+                    <div className="muted small">
+                      <bdi dir="ltr">{p.sku}</bdi>
+                      {p.currentPriceRials !== null && ` · ${fmtToman(p.currentPriceRials, lang)}`}
+                    </div>
+                  </div>
+                  <button
+                    type="button"
+                    className={p.isWatched ? 'secondary' : ''}
+                    data-testid={`watch-add-${p.sku}`}
+                    disabled={busy || p.isWatched}
+                    onClick={() => watch(p)}
+                  >
+                    {p.isWatched ? t('watching') : t('watch')}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ))}
+      </form>
+      {message && (
+        <p role="status" className="notice" data-testid="watch-message">
+          {message}
+        </p>
+      )}
+      {!watches.data ? (
+        <p>{watches.error ? t('genericError') : t('loading')}</p>
+      ) : (
+        <>
+          {watches.data.items.length === 0 && <p className="muted">{t('noWatches')}</p>}
+          {watches.data.items.map((w) => (
+            <WatchCard key={w.sku} watch={w} title={titleOf(w)} onRemove={() => unwatch(w)} busy={busy} />
+          ))}
+        </>
+      )}
     </section>
   );
 }
 
-function WatchCard(props: { watch: Watches['items'][number]; title: string }) {
+function WatchCard(props: {
+  watch: Watches['items'][number];
+  title: string;
+  onRemove: () => void;
+  busy: boolean;
+}) {
   const { t, lang } = useI18n();
   const h = useLoad<PriceHistory>(`/me/watches/${encodeURIComponent(props.watch.sku)}/history`);
   const labels = useMemo(() => h.data?.series.map((b) => fmtMonth(b.start, lang)) ?? [], [h.data, lang]);
@@ -701,6 +883,9 @@ function WatchCard(props: { watch: Watches['items'][number]; title: string }) {
           </Suspense>
         </>
       )}
+      <button type="button" className="secondary" disabled={props.busy} onClick={props.onRemove}>
+        {t('unwatch')}
+      </button>
     </article>
   );
 }

@@ -1,12 +1,13 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import type { Features } from '../App.js';
 import { ApiError, api, enc } from '../api.js';
-import { fmtDate, fmtDateTime, fmtNumber, fmtToman } from '../format.js';
+import { fmtDate, fmtDateTime, fmtNumber, fmtPercent, fmtToman } from '../format.js';
 import { useApi } from '../hooks.js';
-import { useI18n } from '../i18n.js';
+import { type MessageKey, useI18n } from '../i18n.js';
 import { navigate } from '../router.js';
 import { Card, Field, LoadError, Loading, type Role } from '../ui.js';
 import { fullName, type Member } from './Members.js';
+import { type Complaint, priorityKey, SlaTimer, statusKey, useNow } from './VocCommon.js';
 
 interface Balance {
   available: number;
@@ -169,6 +170,7 @@ export function MemberPage(props: { externalId: string; role: Role; features: Fe
           )}
         </Card>
       </div>
+      <Insights externalId={props.externalId} role={props.role} />
       {canAdjust ? (
         <Adjust
           externalId={props.externalId}
@@ -243,6 +245,13 @@ export function MemberPage(props: { externalId: string; role: Role; features: Fe
           <Loading />
         )}
       </Card>
+      {props.features?.complaints !== false ? (
+        <MemberComplaints externalId={props.externalId} role={props.role} />
+      ) : null}
+      {props.features?.surveys !== false ? (
+        <SurveyAnswers externalId={props.externalId} role={props.role} />
+      ) : null}
+      <Messages externalId={props.externalId} role={props.role} />
     </div>
   );
 }
@@ -321,6 +330,298 @@ function Adjust(props: { externalId: string; onDone: () => void }) {
         </p>
       ) : null}
       {done ? <p className="ok">{done}</p> : null}
+    </Card>
+  );
+}
+
+interface MemberInsights {
+  asOf: string;
+  asOfDay: string;
+  rfm: { r: number; f: number; m: number; cell: string };
+  segment: string;
+  orders: number;
+  revenueRials: number;
+  recencyDays: number;
+  pAlive: number | null;
+  expectedPurchases90d: number | null;
+  clvRials: number | null;
+  isChurnRisk: boolean;
+}
+
+/** RFM segment, pAlive, CLV and churn risk from the latest insights run (docs/insights.md). */
+function Insights(props: { externalId: string; role: Role }) {
+  const { t, lang } = useI18n();
+  const ins = useApi<MemberInsights>(`/v1/members/${enc(props.externalId)}/insights`);
+  const notReady =
+    ins.error instanceof ApiError &&
+    (ins.error.code === 'insights_not_ready' || ins.error.code === 'not_found');
+  return (
+    <Card title={t('mbrInsights')} testId="member-insights">
+      {ins.data ? (
+        <>
+          <div className="kpis">
+            <div>
+              <p className="muted">{t('mbrSegment')}</p>
+              <p className="kpi" data-testid="insights-segment">
+                {t(`mbrSeg_${ins.data.segment}` as MessageKey) || ins.data.segment}
+              </p>
+            </div>
+            <div>
+              <p className="muted">{t('mbrPAlive')}</p>
+              <p className="kpi" data-testid="insights-palive">
+                {ins.data.pAlive === null ? '—' : fmtPercent(ins.data.pAlive, lang)}
+              </p>
+            </div>
+            <div>
+              <p className="muted">{t('mbrClv')}</p>
+              <p className="kpi" data-testid="insights-clv">
+                {ins.data.clvRials === null ? '—' : fmtToman(ins.data.clvRials, lang)}
+              </p>
+            </div>
+            <div>
+              <p className="muted">{t('mbrChurn')}</p>
+              <p className={`kpi ${ins.data.isChurnRisk ? 'error' : 'ok'}`} data-testid="insights-churn">
+                {ins.data.isChurnRisk ? t('mbrChurnYes') : t('mbrChurnNo')}
+              </p>
+            </div>
+          </div>
+          <dl>
+            <dt>{t('mbrRfm')}</dt>
+            <dd dir="ltr">
+              {fmtNumber(ins.data.rfm.r, lang)}·{fmtNumber(ins.data.rfm.f, lang)}·
+              {fmtNumber(ins.data.rfm.m, lang)}
+            </dd>
+            <dt>{t('mbrRecency')}</dt>
+            <dd>{fmtNumber(ins.data.recencyDays, lang)}</dd>
+            <dt>{t('mbrExpected90')}</dt>
+            <dd>
+              {ins.data.expectedPurchases90d === null
+                ? '—'
+                : fmtNumber(ins.data.expectedPurchases90d, lang, 2)}
+            </dd>
+          </dl>
+          {ins.data.pAlive === null ? <p className="muted">{t('mbrNoModel')}</p> : null}
+          <p className="muted" data-testid="insights-asof">
+            {t('mbrAsOf', { date: fmtDate(ins.data.asOf, lang) })}
+          </p>
+        </>
+      ) : notReady ? (
+        <p className="muted">{t('mbrNotReady')}</p>
+      ) : ins.error ? (
+        <LoadError error={ins.error} role={props.role} />
+      ) : (
+        <Loading />
+      )}
+    </Card>
+  );
+}
+
+function MemberComplaints(props: { externalId: string; role: Role }) {
+  const { t, lang } = useI18n();
+  const now = useNow();
+  const list = useApi<{ items: Complaint[] }>(
+    `/v1/complaints?memberExternalId=${enc(props.externalId)}&limit=20`,
+  );
+  return (
+    <Card title={t('mbrComplaints')} testId="member-complaints">
+      {list.error ? (
+        <LoadError error={list.error} role={props.role} />
+      ) : !list.data ? (
+        <Loading />
+      ) : list.data.items.length === 0 ? (
+        <p className="muted">{t('noResults')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>{t('vocComplaint')}</th>
+              <th>{t('vocCreated')}</th>
+              <th>{t('vocPriority')}</th>
+              <th>{t('status')}</th>
+              <th>{t('vocResolution')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <a
+                    href={`/admin/voc/complaints/${enc(c.id)}`}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      navigate(`/voc/complaints/${enc(c.id)}`);
+                    }}
+                  >
+                    <span dir="ltr">{c.id}</span>
+                  </a>
+                  <div className="small clamp" dir="auto">
+                    {c.description}
+                  </div>
+                </td>
+                <td>{fmtDateTime(c.createdAt, lang)}</td>
+                <td>{t(priorityKey(c.priority))}</td>
+                <td>{t(statusKey(c.status))}</td>
+                <td>
+                  <SlaTimer part={c.sla.resolution} paused={c.sla.paused} now={now} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+interface SurveyResponse {
+  responseId: string;
+  surveyTitle: string;
+  kind: 'nps' | 'csat' | 'ces';
+  department: string;
+  score: number | null;
+  comment: string | null;
+  answers: Record<string, string | string[]>;
+  answeredAt: string;
+  followUpComplaintId: string | null;
+}
+
+function SurveyAnswers(props: { externalId: string; role: Role }) {
+  const { t, lang } = useI18n();
+  const list = useApi<{ items: SurveyResponse[] }>(
+    `/v1/surveys/responses?memberExternalId=${enc(props.externalId)}&limit=20`,
+  );
+  return (
+    <Card title={t('mbrSurveyAnswers')} testId="member-surveys">
+      {list.error ? (
+        <LoadError error={list.error} role={props.role} />
+      ) : !list.data ? (
+        <Loading />
+      ) : list.data.items.length === 0 ? (
+        <p className="muted">{t('noResults')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>{t('date')}</th>
+              <th>{t('vocSurveyTitle')}</th>
+              <th>{t('vocScore')}</th>
+              <th>{t('mbrComment')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((r) => (
+              <tr key={r.responseId}>
+                <td>{fmtDateTime(r.answeredAt, lang)}</td>
+                <td>
+                  {r.surveyTitle}
+                  <div className="muted small">
+                    {t(`vocKind_${r.kind}`)} · {t(`vocDept_${r.department}` as MessageKey)}
+                  </div>
+                </td>
+                <td>
+                  <strong>{r.score === null ? '—' : fmtNumber(r.score, lang)}</strong>
+                </td>
+                <td dir="auto">
+                  {r.comment ?? '—'}
+                  {Object.values(r.answers).length ? (
+                    <div className="muted small">
+                      {Object.values(r.answers)
+                        .map((a) => (Array.isArray(a) ? a.join('، ') : a))
+                        .join(' · ')}
+                    </div>
+                  ) : null}
+                  {r.followUpComplaintId ? (
+                    <div className="small">
+                      <a
+                        href={`/admin/voc/complaints/${enc(r.followUpComplaintId)}`}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          navigate(`/voc/complaints/${enc(r.followUpComplaintId!)}`);
+                        }}
+                      >
+                        {t('vocComplaint')} <span dir="ltr">{r.followUpComplaintId}</span>
+                      </a>
+                    </div>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+interface Message {
+  id: string;
+  eventType: string;
+  channel: 'sms' | 'email';
+  status: 'pending' | 'sent' | 'skipped' | 'dead';
+  recipient: string | null;
+  subject: string | null;
+  body: string | null;
+  attempts: number;
+  heldUntil: string | null;
+  skipReason: string | null;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+function Messages(props: { externalId: string; role: Role }) {
+  const { t, lang } = useI18n();
+  const list = useApi<{ items: Message[] }>(`/v1/members/${enc(props.externalId)}/messages?limit=20`);
+  return (
+    <Card title={t('messages')} testId="member-messages">
+      {list.error ? (
+        <LoadError error={list.error} role={props.role} />
+      ) : !list.data ? (
+        <Loading />
+      ) : list.data.items.length === 0 ? (
+        <p className="muted">{t('noResults')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>{t('date')}</th>
+              <th>{t('event')}</th>
+              <th>{t('channel')}</th>
+              <th>{t('status')}</th>
+              <th>{t('mbrRecipient')}</th>
+              <th>{t('mbrText')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((m) => (
+              <tr key={m.id} data-testid="message-row">
+                <td>{fmtDateTime(m.sentAt ?? m.createdAt, lang)}</td>
+                <td dir="ltr">{m.eventType}</td>
+                <td>{t(`setChannel_${m.channel}`)}</td>
+                <td>
+                  {t(`mbrMsg_${m.status}`)}
+                  {m.skipReason ? <div className="muted small">{m.skipReason}</div> : null}
+                  {m.heldUntil ? <div className="muted small">{fmtDateTime(m.heldUntil, lang)}</div> : null}
+                  {m.lastError ? <div className="error small">{m.lastError}</div> : null}
+                </td>
+                <td dir="ltr">{m.recipient ?? '—'}</td>
+                <td dir="auto" className="small">
+                  {m.subject ? <strong>{m.subject} </strong> : null}
+                  {/* Email bodies are HTML: the staff read the words, not the markup. */}
+                  {m.body
+                    ? m.channel === 'email'
+                      ? m.body
+                          .replace(/<[^>]*>/g, ' ')
+                          .replace(/\s+/g, ' ')
+                          .trim()
+                      : m.body
+                    : '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </Card>
   );
 }
