@@ -237,7 +237,9 @@ export async function loadDemoClub(
       ? [`/admin/prices/${portalWatch[1]}  a price hike like those that fell back: wait`]
       : []),
     '/admin/voc  the complaint queue: open complaints, two past their SLA',
-    ...(ended ? [`/admin/campaigns/${ended.id}  a finished campaign against its control group`] : []),
+    ...(ended
+      ? [`/admin/programme/campaigns/${ended.id}  a finished campaign against its control group`]
+      : []),
     '/admin/analytics  RFM grid, cohorts, lifetime value',
     ...(portalMember
       ? [

@@ -41,6 +41,7 @@ program
       staffEmail: string;
       staffPassword: string;
       portalMember?: { name: string; mobile: string } | null;
+      tryThis?: string[];
     } | null = null;
     if (opts.demoIfEmpty && !config.DATABASE_URL) {
       const { rows } = await db.query<{ n: number }>('select count(*)::int as n from clubs');
@@ -60,6 +61,7 @@ program
             staffEmail: loaded.staff.email,
             staffPassword: loaded.staff.password,
             portalMember: loaded.portalMember,
+            tryThis: loaded.tryThis,
           }),
           { mode: 0o600 },
         );
@@ -121,6 +123,7 @@ program
           : []),
         `  Demo key: ${demo.apiKey}`,
         `  Try:      curl -H 'Authorization: Bearer ${demo.apiKey}' ${url}/v1/members/C-00001/points`,
+        ...(demo.tryThis ?? []).map((l) => `  Try:      ${url}${l}`),
       );
     }
     process.stdout.write(`${lines.join('\n')}\n\n`);
@@ -222,7 +225,11 @@ program
       });
       process.stdout.write(
         `\ndemo club ${r.clubId}: ${r.members} members, ${r.orders} orders, ${r.returns} returns in ${r.seconds.toFixed(1)} s\n` +
-          `api key: ${r.apiKey}\ndashboard sign-in: ${r.staff.email} / ${r.staff.password}\n`,
+          `api key: ${r.apiKey}\ndashboard sign-in: ${r.staff.email} / ${r.staff.password}\n` +
+          (r.portalMember
+            ? `portal: sign in as ${r.portalMember.name}, mobile ${r.portalMember.mobile}\n`
+            : '') +
+          `try:\n${r.tryThis.map((l) => `  ${l}`).join('\n')}\n`,
       );
     } finally {
       await db.close();

@@ -209,6 +209,26 @@ describe.each(BACKENDS)('notifications on $name', ({ url }) => {
     expect(tier.status).toBe(201);
   });
 
+  it('lists the template events with the variables each channel may use, as saving checks them', async () => {
+    const res = await club.call('GET', '/v1/notifications/events');
+    expect(res.status).toBe(200);
+    const items = res.body.items as Array<{
+      eventType: string;
+      variables: { sms: string[]; email: string[] };
+    }>;
+    const tier = items.find((i) => i.eventType === 'tier.changed');
+    expect(tier?.variables.sms).toContain('tierName');
+    expect(tier?.variables.sms).toContain('stopKeyword');
+    expect(tier?.variables.email).toContain('unsubscribeUrl');
+    expect(tier?.variables.email).not.toContain('stopKeyword');
+    // Every listed variable is accepted by the save that checks them.
+    const body = tier!.variables.sms.map((v) => `{{${v}}}`).join(' ');
+    expect(
+      (await club.call('PUT', '/v1/notifications/templates/tier.changed/sms/fa', { body })).status,
+    ).toBeLessThan(300);
+    expect(items.some((i) => i.eventType === 'order.teleported')).toBe(false);
+  });
+
   it('previews in Persian (Persian digits, Toman, Jalali date) and in English', async () => {
     const fa = await club.call('POST', '/v1/notifications/templates/preview', {
       eventType: 'order.created',

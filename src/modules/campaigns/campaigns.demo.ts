@@ -227,7 +227,8 @@ export async function seedDemo(
 
 /**
  * A campaign that ran from 120 to 90 days ago, made as it would have been then (its services on a clock
- * moved through those days): Isfahan's repeat customers, a fifth held out, the rest sent a 10% coupon.
+ * moved through those days): repeat customers of Isfahan (and of the next provinces too, in a small
+ * demo club, until there are enough for a hold-out), a fifth held out, the rest sent a 10% coupon.
  * Two in five of them used it within the window (the coupon redeemed at checkout, then the order through
  * the orders service, so its points go through the ledger), so the report shows the treated group buying
  * more than the hold-out, with the interval around that uplift.
@@ -239,14 +240,19 @@ async function seedFinishedCampaign(ctx: AppContext, clubId: string): Promise<vo
   const past = { ...ctx, clock: () => new Date(now) };
   const { campaigns } = campaignsOf(past);
   const rewards = rewardsOf(past);
+  const provinces: string[] = [];
+  for (const p of ['اصفهان', 'خراسان رضوی', 'فارس', 'البرز', 'آذربایجان شرقی', 'خوزستان', 'قم']) {
+    provinces.push(p);
+    if ((await campaigns.previewSegment(clubId, { provinces, minOrders: 3 })).members >= 40) break;
+  }
   const campaign = await campaigns.createCampaign(
     clubId,
     {
-      name: 'کوپن بهاری مشتریان وفادار اصفهان (پایان‌یافته)',
-      description: 'مشتریان اصفهانی با دست‌کم سه خرید؛ یک‌پنجم به‌عنوان گروه کنترل کوپن نگرفتند.',
+      name: `کوپن بهاری مشتریان وفادار ${provinces.length === 1 ? provinces[0] : 'شهرستان‌ها'} (پایان‌یافته)`,
+      description: `مشتریان ${provinces.join('، ')} با دست‌کم سه خرید؛ یک‌پنجم به‌عنوان گروه کنترل کوپن نگرفتند.`,
       startsAt: new Date(start).toISOString(),
       endsAt: new Date(end).toISOString(),
-      segment: { provinces: ['اصفهان'], minOrders: 3 },
+      segment: { provinces, minOrders: 3 },
       grant: {
         kind: 'coupon',
         coupon: {
@@ -261,7 +267,7 @@ async function seedFinishedCampaign(ctx: AppContext, clubId: string): Promise<vo
       budgetRials: 400 * 2_000_000,
       capPerMemberGrants: 1,
       controlSharePct: 20,
-      seed: 'demo-spring-isfahan-1404',
+      seed: 'demo-spring-1404',
     },
     null,
   );

@@ -16,6 +16,7 @@ import {
   ZTemplateKey,
 } from './notifications.schema.js';
 import { type NotificationOptions, NotificationsService } from './notifications.service.js';
+import { allowedVariables, messageEventTypes } from './render.js';
 
 const TAGS = ['notifications'];
 
@@ -48,6 +49,37 @@ export function registerNotificationsRoutes(
       response: { 200: ZSettings, ...problems() },
     },
     handler: async (req) => n.updateSettings(req.clubId, req.body),
+  });
+
+  app.get('/v1/notifications/events', {
+    schema: {
+      tags: TAGS,
+      summary: 'List the events a template can be written for, with their variables',
+      description:
+        'Every event type a message template may use, and the variables its text may contain per channel ' +
+        '(common ones, the channel’s own, and the event’s). The dashboard builds its template editor from this.',
+      security: SECURITY,
+      response: {
+        200: z.object({
+          items: z.array(
+            z.object({
+              eventType: z.string(),
+              variables: z.object({ sms: z.array(z.string()), email: z.array(z.string()) }),
+            }),
+          ),
+        }),
+        ...problems(),
+      },
+    },
+    handler: async () => ({
+      items: messageEventTypes().map((eventType) => ({
+        eventType,
+        variables: {
+          sms: allowedVariables(eventType, 'sms') ?? [],
+          email: allowedVariables(eventType, 'email') ?? [],
+        },
+      })),
+    }),
   });
 
   app.get('/v1/notifications/templates', {

@@ -602,27 +602,31 @@ async function seedLiveWeek(
   let at = now;
   const voc = createVoc({ ...ctx, clock: () => new Date(at) });
   const { rows: members } = await ctx.db.query<{ member_id: string; external_id: string }>(
-    'select member_id, external_id from members where club_id = $1 and member_id = any($2)',
-    [clubId, [...new Set(orders.slice(-400).map((o) => o.member_id))]],
+    'select member_id, external_id from members where club_id = $1 and (member_id = any($2) or external_id = $3)',
+    [clubId, [...new Set(orders.slice(-400).map((o) => o.member_id))], portalExternalId],
   );
   const externalOf = new Map(members.map((m) => [m.member_id, m.external_id]));
   const agent = 'سارا احمدی';
 
-  // Open complaints of other members: two untouched for days (past both SLA targets), one acknowledged,
+  // Open complaints of other members: two untouched for days (past their SLA targets), one acknowledged,
   // one waiting on the customer, so the queue has every timer state.
   const recent = orders
     .slice(-400)
     .filter((o) => externalOf.get(o.member_id) && externalOf.get(o.member_id) !== portalExternalId);
   const open: Array<[number, string, string, string, 'normal' | 'high' | 'urgent']> = [
-    [6, 'delivery.damaged', 'کارتن خیس و پاره رسید و گوشهٔ کالا شکسته است.', 'new', 'high'],
-    [5, 'payment', 'مبلغ سفارش دو بار از حسابم کسر شده است.', 'new', 'urgent'],
+    // Ten days and more: past their targets even when Nowruz or other holidays fill the week before.
+    [12, 'delivery.damaged', 'کارتن خیس و پاره رسید و گوشهٔ کالا شکسته است.', 'new', 'high'],
+    [10, 'payment', 'مبلغ سفارش دو بار از حسابم کسر شده است.', 'new', 'urgent'],
     [2, 'product.quality', 'دستگاه بعد از دو روز روشن نمی‌شود.', 'acknowledged', 'normal'],
     [1, 'product.wrong', 'رنگ کالای ارسالی با سفارش فرق دارد.', 'waiting_on_customer', 'normal'],
   ];
+  const used = new Set<string>();
   for (const [k, [daysAgo, category, description, status, priority]] of open.entries()) {
-    const o = recent[recent.length - 1 - k * 7];
-    if (!o) break;
     at = now - daysAgo * DAY;
+    // The latest order delivered before the complaint, of a member not complaining already.
+    const o = recent.findLast((r) => r.delivered_at.getTime() < at && !used.has(r.member_id));
+    if (!o) continue;
+    used.add(o.member_id);
     const { body } = await voc.complaints.create(
       clubId,
       {
@@ -660,8 +664,10 @@ async function seedLiveWeek(
   }
 
   if (portalExternalId) {
-    const mine = orders.filter((o) => externalOf.get(o.member_id) === portalExternalId);
-    const older = mine[mine.length - 2] ?? mine[mine.length - 1];
+    const portalId = members.find((m) => m.external_id === portalExternalId)?.member_id;
+    const mine = orders.filter((o) => o.member_id === portalId);
+    // Each complaint names an order delivered before it was filed.
+    const older = mine.findLast((o) => o.delivered_at.getTime() < now - 8 * DAY);
     // Resolved this week through every step: filed in the portal, taken up, a question, the member's
     // answer, resolved with a root cause and compensation points.
     at = now - 8 * DAY;
@@ -716,13 +722,13 @@ async function seedLiveWeek(
       'demo',
     );
     // Waiting on the member now: the portal asks them for the photo.
-    const latest = mine[mine.length - 1];
     at = now - DAY;
+    const latest = mine.findLast((o) => o.delivered_at.getTime() < at && o !== older);
     const { body: waiting } = await voc.complaints.create(
       clubId,
       {
         memberExternalId: portalExternalId,
-        ...(latest && latest !== older ? { orderExternalId: latest.external_id } : {}),
+        ...(latest ? { orderExternalId: latest.external_id } : {}),
         category: 'product.wrong',
         description: 'سایز کفش ارسالی ۴۰ است ولی ۴۲ سفارش داده بودم.',
         attachments: [],

@@ -118,10 +118,12 @@ export function PricesPage(props: { role: Role; sku: string | null }) {
     e.preventDefault();
     const text = input.trim();
     if (!text) return;
-    // An exact code opens that product; otherwise the only match, if there is just one.
+    // An exact code opens that product, as does the only match; otherwise the list is the answer.
     const exact = items.find((p) => p.sku === text);
     const only = query === text && items.length === 1 ? items[0] : undefined;
-    open(exact?.sku ?? only?.sku ?? text);
+    const pick = exact ?? only;
+    if (pick) open(pick.sku);
+    else setQuery(text);
   }
   const showList = !props.sku || input.trim() !== props.sku;
   return (

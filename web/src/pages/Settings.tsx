@@ -479,30 +479,15 @@ interface Preview {
   characters: number;
 }
 
-/**
- * Suggestions for the event-type field: the events docs/notifications.md and docs/voice-of-customer.md
- * list. The server is the authority (an unknown type is refused with its field named), so a type added
- * by a module later is still accepted when typed.
- */
-const KNOWN_EVENTS = [
-  'order.created',
-  'order.status_changed',
-  'order.returned',
-  'points.earned',
-  'points.reversed',
-  'points.adjusted',
-  'tier.changed',
-  'survey.due',
-  'complaint.created',
-  'complaint.status_changed',
-  'complaint.replied',
-  'promise.broken',
-];
-
 /** Message templates with a live preview as the member would receive it. */
 function Templates() {
   const { t, lang } = useI18n();
   const list = useApi<{ items: Template[] }>('/v1/notifications/templates');
+  // The server's list of events and their variables (GET /v1/notifications/events): the editor offers
+  // exactly what a save accepts, and a module's new event appears without a dashboard release.
+  const events = useApi<{
+    items: Array<{ eventType: string; variables: { sms: string[]; email: string[] } }>;
+  }>('/v1/notifications/events');
   const [form, setForm] = useState({
     eventType: 'points.earned',
     channel: 'sms' as 'sms' | 'email',
@@ -573,9 +558,7 @@ function Templates() {
     }
   }
   const err = (f: string) => saveError?.fieldError(f) ?? previewError?.fieldError(f);
-  const current = list.data?.items.find(
-    (x) => x.eventType === form.eventType && x.channel === form.channel && x.language === form.language,
-  );
+  const variables = events.data?.items.find((x) => x.eventType === form.eventType)?.variables[form.channel];
 
   return (
     <Card title={t('setTemplates')} testId="templates">
@@ -636,11 +619,9 @@ function Templates() {
                 onChange={(e) => set('eventType', e.target.value)}
               />
               <datalist id="template-events">
-                {[...new Set([...KNOWN_EVENTS, ...(list.data?.items ?? []).map((x) => x.eventType)])].map(
-                  (x) => (
-                    <option key={x} value={x} />
-                  ),
-                )}
+                {(events.data?.items ?? []).map((x) => (
+                  <option key={x.eventType} value={x.eventType} />
+                ))}
               </datalist>
             </Field>
             <Field name="channel" label={t('channel')}>
@@ -689,9 +670,9 @@ function Templates() {
               onChange={(e) => set('body', e.target.value)}
             />
           </Field>
-          {current ? (
-            <p className="muted small">
-              {t('setVariables')}: <span dir="ltr">{current.variables.map((v) => `{{${v}}}`).join(' ')}</span>
+          {variables ? (
+            <p className="muted small" data-testid="template-variables">
+              {t('setVariables')}: <span dir="ltr">{variables.map((v) => `{{${v}}}`).join(' ')}</span>
             </p>
           ) : null}
           <div className="actions">
