@@ -93,6 +93,21 @@ export function authHook(ctx: AppContext) {
  * Who wrote a timeline entry or a moderation note. A staff session is always its signed-in user (a
  * browser must not be able to sign in another name); an API key may name the agent it acts for.
  */
+/**
+ * Going deeper than the club's discount guardrail is an owner's decision: a staff session of another
+ * role may not send an override (an API key acts for the shop and may). Campaigns, rewards and coupon
+ * batches all take one.
+ */
+export function assertMayOverrideGuardrail(req: FastifyRequest, override: unknown): void {
+  if (override && req.staffRole !== null && req.staffRole !== 'owner') {
+    throw new AppError('forbidden', 'Only an owner may override the discount guardrail.', {
+      errors: [
+        { field: 'guardrailOverride', in: 'body', message: 'only an owner may override the guardrail' },
+      ],
+    });
+  }
+}
+
 export function authorOf(req: FastifyRequest, given: string | undefined): string {
   if (req.staffRole !== null && req.staffEmail) return req.staffEmail;
   return given ?? req.apiKeyId;

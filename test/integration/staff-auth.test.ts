@@ -145,6 +145,21 @@ describe.each(BACKENDS)('staff sessions on $name', ({ url }) => {
     expect(marketerOverride.statusCode).toBe(403);
     expect(marketerOverride.json().errors[0].field).toBe('guardrailOverride');
     expect((await call(await signIn('owner'), 'POST', '/v1/campaigns', deepPrize)).statusCode).toBe(201);
+    // The same for coupon batches and rewards: the guardrail's override is the owner's, on every form.
+    const deepBatch = { name: 'عمیق', kind: 'percent', percent: 60, guardrailOverride: { reason: 'حراج' } };
+    const batchByMarketer = await call(marketer, 'POST', '/v1/coupon-batches', deepBatch);
+    expect(batchByMarketer.statusCode).toBe(403);
+    expect(batchByMarketer.json().errors[0].field).toBe('guardrailOverride');
+    expect((await call(await signIn('owner'), 'POST', '/v1/coupon-batches', deepBatch)).statusCode).toBe(201);
+    const deepReward = {
+      kind: 'fixed_discount',
+      nameFa: 'تخفیف عمیق',
+      costPoints: 100,
+      config: { amountRials: 500_000 },
+      guardrailOverride: { reason: 'حراج' },
+    };
+    const rewardByMarketer = await call(marketer, 'POST', '/v1/rewards', deepReward);
+    expect(rewardByMarketer.statusCode, rewardByMarketer.body).toBe(403);
 
     const support = await signIn('support');
     expect((await call(support, 'POST', '/v1/rules', { name: 'x' })).statusCode).toBe(403);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
+import { assertMayOverrideGuardrail } from '../../http/auth.js';
 import { problems, SECURITY } from '../../http/schemas.js';
 import type { TApp } from '../../http/types.js';
 import {
@@ -54,14 +54,7 @@ export function registerCampaignsRoutes(
       response: { 201: ZCampaign, ...problems(403, 404, 409, 422) },
     },
     handler: async (req, reply) => {
-      // Going deeper than the guardrail is an owner's decision: a staff session of another role may not.
-      if (req.body.guardrailOverride && req.staffRole !== null && req.staffRole !== 'owner') {
-        throw new AppError('forbidden', 'Only an owner may override the discount guardrail.', {
-          errors: [
-            { field: 'guardrailOverride', in: 'body', message: 'only an owner may override the guardrail' },
-          ],
-        });
-      }
+      assertMayOverrideGuardrail(req, req.body.guardrailOverride);
       return reply.code(201).send(await campaigns.createCampaign(req.clubId, req.body, req.apiKeyId));
     },
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idempotencyKeyOf } from '../../http/auth.js';
+import { assertMayOverrideGuardrail, idempotencyKeyOf } from '../../http/auth.js';
 import { problems, SECURITY, ZIdempotencyHeader } from '../../http/schemas.js';
 import type { AppContext, TApp } from '../../http/types.js';
 import { ZMemberPath } from '../members/index.js';
@@ -59,10 +59,12 @@ export function registerRewardsRoutes(app: TApp, _ctx: AppContext, rewards: Rewa
         '`guardrailOverride.reason` is sent; a fixed amount is measured against `minCartRials`.',
       security: SECURITY,
       body: ZCreateCouponBatch,
-      response: { 201: ZCouponBatch, ...problems(422) },
+      response: { 201: ZCouponBatch, ...problems(403, 422) },
     },
-    handler: async (req, reply) =>
-      reply.code(201).send(await rewards.createBatch(req.clubId, req.body, req.apiKeyId)),
+    handler: async (req, reply) => {
+      assertMayOverrideGuardrail(req, req.body.guardrailOverride);
+      return reply.code(201).send(await rewards.createBatch(req.clubId, req.body, req.apiKeyId));
+    },
   });
 
   app.get('/v1/coupon-batches', {
@@ -197,10 +199,12 @@ export function registerRewardsRoutes(app: TApp, _ctx: AppContext, rewards: Rewa
         'Discount kinds are held to the club’s guardrail.',
       security: SECURITY,
       body: ZRewardInput,
-      response: { 201: ZReward, ...problems(422) },
+      response: { 201: ZReward, ...problems(403, 422) },
     },
-    handler: async (req, reply) =>
-      reply.code(201).send(await rewards.createReward(req.clubId, req.body, req.apiKeyId)),
+    handler: async (req, reply) => {
+      assertMayOverrideGuardrail(req, req.body.guardrailOverride);
+      return reply.code(201).send(await rewards.createReward(req.clubId, req.body, req.apiKeyId));
+    },
   });
 
   app.get('/v1/rewards', {
@@ -231,9 +235,12 @@ export function registerRewardsRoutes(app: TApp, _ctx: AppContext, rewards: Rewa
       security: SECURITY,
       params: ZRewardPath,
       body: ZRewardInput,
-      response: { 200: ZReward, ...problems(404, 422) },
+      response: { 200: ZReward, ...problems(403, 404, 422) },
     },
-    handler: async (req) => rewards.updateReward(req.clubId, req.params.rewardId, req.body, req.apiKeyId),
+    handler: async (req) => {
+      assertMayOverrideGuardrail(req, req.body.guardrailOverride);
+      return rewards.updateReward(req.clubId, req.params.rewardId, req.body, req.apiKeyId);
+    },
   });
 
   app.get('/v1/members/:externalId/rewards', {

@@ -11,7 +11,7 @@ import {
   canWriteProgramme,
   DateInput,
   dayToIso,
-  FormError,
+  GuardrailOverride,
   isoToDay,
   list,
   num,
@@ -415,7 +415,6 @@ function CampaignForm(props: {
   // A segment box shows the save's message, or the preview's (whose fields have no "segment." prefix).
   const fe = (f: string) =>
     save.fe(f) ?? (f.startsWith('segment.') ? preview.fe(f.slice('segment.'.length)) : undefined);
-  const guardrailHit = save.error?.code === 'discount_guardrail_exceeded';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -704,26 +703,13 @@ function CampaignForm(props: {
           <Field name="exclusivityKey" label={t('pgExclusivityKey')} error={fe('exclusivityKey')}>
             {input('exclusivityKey', d.exclusivityKey, (v) => set({ exclusivityKey: v }))}
           </Field>
-          {props.role === 'owner' && (guardrailHit || d.overrideReason) ? (
-            <Field
-              name="guardrailOverride.reason"
-              label={t('pgOverrideReason')}
-              error={fe('guardrailOverride.reason')}
-            >
-              {input('guardrailOverride.reason', d.overrideReason, (v) => set({ overrideReason: v }), false)}
-            </Field>
-          ) : null}
-          {guardrailHit ? (
-            <p className="error pg-wide" role="alert" data-testid="guardrail-error">
-              {t('pgGuardrailExceeded', {
-                depth: fmtNumber(Number(save.error?.problem.depthPct ?? 0), lang, 1),
-                max: fmtNumber(Number(save.error?.problem.maxDiscountPct ?? 0), lang),
-              })}{' '}
-              {props.role === 'owner' ? '' : t('pgOwnerOverrides')}
-            </p>
-          ) : (
-            <FormError error={save.error} fields={known} />
-          )}
+          <GuardrailOverride
+            role={props.role}
+            save={save}
+            reason={d.overrideReason}
+            onReason={(v) => set({ overrideReason: v })}
+            fields={known}
+          />
           {save.error?.problem.errors?.length ? (
             <p className="error pg-wide" role="alert" data-testid="form-invalid">
               {t('pgFixFields', { n: fmtNumber(save.error.problem.errors.length, lang) })}

@@ -10,6 +10,7 @@ import {
   DateInput,
   dayToIso,
   FormError,
+  GuardrailOverride,
   list,
   num,
   ProgrammeTabs,
@@ -114,7 +115,7 @@ const FIELDS = [
 ];
 
 export function CouponsPage(props: { role: Role }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const batches = useApi<{ items: Batch[] }>('/v1/coupon-batches');
   const canEdit = canWriteProgramme(props.role);
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -126,7 +127,6 @@ export function CouponsPage(props: { role: Role }) {
   const set = (patch: Partial<Draft>) => draft && setDraft({ ...draft, ...patch });
   const setOffer = (k: string, v: string) =>
     draft && setDraft({ ...draft, offer: { ...draft.offer, [k]: v } });
-  const guardrailHit = save.error?.code === 'discount_guardrail_exceeded';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -253,29 +253,13 @@ export function CouponsPage(props: { role: Role }) {
                 onChange={(e) => set({ budget: e.target.value })}
               />
             </Field>
-            {guardrailHit || draft.overrideReason ? (
-              <Field
-                name="guardrailOverride.reason"
-                label={t('pgOverrideReason')}
-                error={save.fe('guardrailOverride.reason')}
-              >
-                <input
-                  name="guardrailOverride.reason"
-                  value={draft.overrideReason}
-                  onChange={(e) => set({ overrideReason: e.target.value })}
-                />
-              </Field>
-            ) : null}
-            {guardrailHit ? (
-              <p className="error pg-wide" role="alert" data-testid="guardrail-error">
-                {t('pgGuardrailExceeded', {
-                  depth: fmtNumber(Number(save.error?.problem.depthPct ?? 0), lang, 1),
-                  max: fmtNumber(Number(save.error?.problem.maxDiscountPct ?? 0), lang),
-                })}
-              </p>
-            ) : (
-              <FormError error={save.error} fields={FIELDS} />
-            )}
+            <GuardrailOverride
+              role={props.role}
+              save={save}
+              reason={draft.overrideReason}
+              onReason={(v) => set({ overrideReason: v })}
+              fields={FIELDS}
+            />
             <div className="actions">
               <button type="submit" disabled={save.busy}>
                 {t('create')}

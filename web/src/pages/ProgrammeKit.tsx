@@ -3,7 +3,7 @@ import { ApiError, api } from '../api.js';
 import { fmtDate, fmtNumber } from '../format.js';
 import { type Lang, type MessageKey, useI18n } from '../i18n.js';
 import { navigate } from '../router.js';
-import type { Role } from '../ui.js';
+import { Field, type Role } from '../ui.js';
 
 /**
  * Shared pieces of the programme pages (tiers, rewards, coupons, campaigns, raffles, referrals,
@@ -266,4 +266,51 @@ export async function postForCsv(path: string, body: unknown, filename: string):
   a.download = filename;
   a.click();
   URL.revokeObjectURL(url);
+}
+
+/**
+ * The discount guardrail on a form that offers a discount (campaigns, rewards, coupon batches): the
+ * refusal with its depth and the club's maximum, and the override reason, which only an owner may give
+ * (the server refuses it from other roles). Without a guardrail refusal it shows the form's other
+ * error that no field shows.
+ */
+export function GuardrailOverride(props: {
+  role: Role;
+  save: ReturnType<typeof useSave>;
+  reason: string;
+  onReason: (v: string) => void;
+  fields: ReadonlyArray<string>;
+}) {
+  const { t, lang } = useI18n();
+  const { save } = props;
+  const hit = save.error?.code === 'discount_guardrail_exceeded';
+  const owner = props.role === 'owner';
+  return (
+    <>
+      {owner && (hit || props.reason) ? (
+        <Field
+          name="guardrailOverride.reason"
+          label={t('pgOverrideReason')}
+          error={save.fe('guardrailOverride.reason')}
+        >
+          <input
+            name="guardrailOverride.reason"
+            value={props.reason}
+            onChange={(e) => props.onReason(e.target.value)}
+          />
+        </Field>
+      ) : null}
+      {hit ? (
+        <p className="error pg-wide" role="alert" data-testid="guardrail-error">
+          {t('pgGuardrailExceeded', {
+            depth: fmtNumber(Number(save.error?.problem.depthPct ?? 0), lang, 1),
+            max: fmtNumber(Number(save.error?.problem.maxDiscountPct ?? 0), lang),
+          })}
+          {owner ? '' : ` ${t('pgOwnerOverrides')}`}
+        </p>
+      ) : (
+        <FormError error={save.error} fields={props.fields} />
+      )}
+    </>
+  );
 }

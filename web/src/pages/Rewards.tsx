@@ -9,6 +9,7 @@ import {
   DateInput,
   dayToIso,
   FormError,
+  GuardrailOverride,
   isoToDay,
   list,
   num,
@@ -223,7 +224,6 @@ export function RewardsPage(props: { role: Role }) {
   if (rewards.error) return <LoadError error={rewards.error} role={props.role} />;
   const set = (patch: Partial<Draft>) => draft && setDraft({ ...draft, ...patch });
   const tierName = (key: string) => tiers.data?.tiers.find((x) => x.key === key)?.name[lang] ?? key;
-  const guardrailHit = save.error?.code === 'discount_guardrail_exceeded';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -399,32 +399,13 @@ export function RewardsPage(props: { role: Role }) {
               />
               {t('active')}
             </label>
-            {guardrailHit || draft.overrideReason ? (
-              <Field
-                name="guardrailOverride.reason"
-                label={t('pgOverrideReason')}
-                error={save.fe('guardrailOverride.reason')}
-              >
-                <input
-                  name="guardrailOverride.reason"
-                  value={draft.overrideReason}
-                  onChange={(e) => set({ overrideReason: e.target.value })}
-                />
-              </Field>
-            ) : null}
-            {guardrailHit ? (
-              <p className="error pg-wide" role="alert" data-testid="guardrail-error">
-                {t('pgGuardrailExceeded', {
-                  depth: fmtNumber(Number(save.error?.problem.depthPct ?? 0), lang, 1),
-                  max: fmtNumber(Number(save.error?.problem.maxDiscountPct ?? 0), lang),
-                })}
-              </p>
-            ) : (
-              <FormError
-                error={save.error}
-                fields={[...FORM_FIELDS, ...CONFIG[draft.kind].map((f) => `config.${f.key}`)]}
-              />
-            )}
+            <GuardrailOverride
+              role={props.role}
+              save={save}
+              reason={draft.overrideReason}
+              onReason={(v) => set({ overrideReason: v })}
+              fields={[...FORM_FIELDS, ...CONFIG[draft.kind].map((f) => `config.${f.key}`)]}
+            />
             <div className="actions">
               <button type="submit" disabled={save.busy}>
                 {t('save')}
