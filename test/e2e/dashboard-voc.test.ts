@@ -316,6 +316,20 @@ describe.skipIf(!hasChromium)('dashboard: voice of the customer, member insights
     await ctx.close();
   });
 
+  it('shows NPS and CSAT, open complaints by SLA state and campaigns on the overview', async () => {
+    const { ctx, page } = await open('fa');
+    await signIn(page, 'owner');
+    await page.locator('[data-testid=overview-surveys] canvas').waitFor();
+    // The half year's NPS: the same three answers as the surveys page, (2 − 1) / 3.
+    expect(await page.getByTestId('overview-nps').textContent()).toContain('NPS ۳۳٫۳ (۳)');
+    await page.locator('[data-testid=overview-complaints] canvas').waitFor();
+    expect(await page.getByTestId('overview-complaints').textContent()).toContain('در مهلت');
+    await page.getByTestId('overview-campaigns').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'overview-voc-fa.png'), fullPage: true });
+    expect(takeErrors()).toEqual([]);
+    await ctx.close();
+  });
+
   it("shows a member's insights, complaints, survey answers and the messages sent", async () => {
     // The resolution's SMS is queued and sent by the jobs; here they run once, by hand.
     await dispatch();

@@ -27,6 +27,8 @@ export function Chart(props: {
   height?: number;
   format?: (n: number) => string;
   testId?: string;
+  /** Counts: ticks on whole numbers only (ECharts would label 0.2, 0.4 … for small counts). */
+  integer?: boolean;
 }) {
   const { lang } = useI18n();
   const el = useRef<HTMLDivElement>(null);
@@ -54,6 +56,7 @@ export function Chart(props: {
       yAxis: {
         type: 'value',
         position: rtl ? 'right' : 'left',
+        ...(props.integer ? { minInterval: 1 } : {}),
         axisLabel: { formatter: (v: number) => fmt(v), fontFamily: 'Vazirmatn, sans-serif' },
       },
       series: props.series.map((s) => ({
@@ -71,7 +74,7 @@ export function Chart(props: {
       window.removeEventListener('resize', onResize);
       chart.dispose();
     };
-  }, [props.labels, props.series, lang, fmt]);
+  }, [props.labels, props.series, lang, fmt, props.integer]);
   return (
     <div ref={el} className="chart" style={{ height: props.height ?? 260 }} data-testid={props.testId} />
   );
