@@ -34,11 +34,12 @@ const ZConfig = z.object({
   VAFA_BODY_LIMIT_BYTES: ZInt(1024, 64 * 1024 * 1024).default(1024 * 1024),
   /**
    * Sustained /v1 requests per second per API key (and per staff user); 0 turns the limit off. A batch
-   * counts once. 50/s is ~4 million requests a day, well above a shop that batches its orders.
+   * counts once. 300/s is above what one process takes in single orders (docs/performance.md), so the
+   * default stops a runaway client, not a shop's sale-day peak; lower it per deployment as needed.
    */
-  VAFA_RATE_LIMIT_PER_SECOND: ZInt(0, 100_000).default(50),
+  VAFA_RATE_LIMIT_PER_SECOND: ZInt(0, 100_000).default(300),
   /** Requests a key may send at once before the sustained rate applies (a sale's first minute). */
-  VAFA_RATE_LIMIT_BURST: ZInt(1, 1_000_000).default(500),
+  VAFA_RATE_LIMIT_BURST: ZInt(1, 1_000_000).default(3000),
   /**
    * Sustained requests per second per client address on the public routes (staff sign-in, portal,
    * survey and unsubscribe links) and for failed /v1 authentication; 0 turns it off.

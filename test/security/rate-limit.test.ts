@@ -49,11 +49,11 @@ describe('TokenBuckets', () => {
 });
 
 describe('rate limit configuration', () => {
-  it('defaults to 50/s with a burst of 500 per key and 5/s, 100 per address; 0 turns a limit off', () => {
+  it('defaults to 300/s with a burst of 3,000 per key and 5/s, 100 per address; 0 turns a limit off', () => {
     const config = loadConfig({});
     expect(rateLimitOptionsOf(config)).toEqual({
-      keyPerSecond: 50,
-      keyBurst: 500,
+      keyPerSecond: 300,
+      keyBurst: 3000,
       ipPerSecond: 5,
       ipBurst: 100,
     });
